@@ -1,0 +1,406 @@
+//! The validated spec data model: what the loader produces and codegen, the emulator and the
+//! CLI consume. Every item that a later check may complain about carries its [`Pos`].
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A position in a spec file, 1-based, counted in characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pos {
+    /// The file as it should be shown to a person (e.g. `api-specs/fivecents/api.toml`).
+    pub file: Arc<str>,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub col: u32,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// One complete API: the per-API file plus one file per endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// Module name, a snake_case Rust identifier (`fivecents`).
+    pub name: String,
+    /// Human title (`5centscdn transcoding API`).
+    pub title: String,
+    /// Markdown documentation.
+    pub doc: String,
+    /// Default base URL; endpoint paths are appended to it.
+    pub base_url: String,
+    /// How requests authenticate.
+    pub auth: Auth,
+    /// Documented client-side rate limit, if any.
+    pub rate_limit: Option<RateLimit>,
+    /// Error models tried, in order, against the body of a non-2xx response.
+    pub error_models: Vec<String>,
+    /// Documented error responses.
+    pub error_examples: Vec<Example>,
+    /// Every model of the API (the API file's first, then each endpoint file's, files sorted).
+    pub models: Vec<Model>,
+    /// Every enum of the API, in the same order.
+    pub enums: Vec<EnumDef>,
+    /// Endpoints, sorted by file name.
+    pub endpoints: Vec<Endpoint>,
+    /// Where the API file starts.
+    pub pos: Pos,
+}
+
+impl Api {
+    /// Looks a model up by name.
+    pub fn model(&self, name: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.name == name)
+    }
+
+    /// Looks an enum up by name.
+    pub fn enum_def(&self, name: &str) -> Option<&EnumDef> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+
+    /// Looks an endpoint up by its snake_case name.
+    pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.name == name)
+    }
+}
+
+/// Authentication scheme of an API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// The key is sent verbatim in the named header (5centscdn: `X-API-Key`).
+    Header {
+        /// Header name.
+        name: String,
+    },
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// No authentication.
+    None,
+}
+
+/// A client-side rate limit: at most `requests` per `per_seconds` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed in one window.
+    pub requests: u32,
+    /// Window length in seconds.
+    pub per_seconds: u32,
+}
+
+/// HTTP methods a spec may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+    /// HEAD
+    Head,
+}
+
+impl Method {
+    /// Parses an upper-case method name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "GET" => Self::Get,
+            "POST" => Self::Post,
+            "PUT" => Self::Put,
+            "PATCH" => Self::Patch,
+            "DELETE" => Self::Delete,
+            "HEAD" => Self::Head,
+            _ => return None,
+        })
+    }
+
+    /// The upper-case method name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+            Self::Head => "HEAD",
+        }
+    }
+
+    /// Whether HTTP defines the method as idempotent (RFC 9110 §9.2.2).
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Self::Post | Self::Patch)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A type as written in a spec (`integer`, `array<WebhookCall>`, `map<json>`, `EventType`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    /// UTF-8 string.
+    String,
+    /// 64-bit signed integer.
+    Integer,
+    /// 64-bit float.
+    Float,
+    /// Boolean.
+    Bool,
+    /// Seconds since the Unix epoch, as a JSON integer.
+    UnixSeconds,
+    /// RFC 3339 date-time string.
+    DateTime,
+    /// Any JSON value.
+    Json,
+    /// JSON array.
+    Array(Box<TypeRef>),
+    /// JSON object with string keys.
+    Map(Box<TypeRef>),
+    /// A model of this API.
+    Model(String),
+    /// An enum of this API.
+    Enum(String),
+}
+
+impl TypeRef {
+    /// Whether the type is a scalar that can travel in a path, query or header.
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Self::String
+                | Self::Integer
+                | Self::Float
+                | Self::Bool
+                | Self::UnixSeconds
+                | Self::Enum(_)
+        )
+    }
+}
+
+impl fmt::Display for TypeRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::String => f.write_str("string"),
+            Self::Integer => f.write_str("integer"),
+            Self::Float => f.write_str("float"),
+            Self::Bool => f.write_str("bool"),
+            Self::UnixSeconds => f.write_str("unix_seconds"),
+            Self::DateTime => f.write_str("datetime"),
+            Self::Json => f.write_str("json"),
+            Self::Array(t) => write!(f, "array<{t}>"),
+            Self::Map(t) => write!(f, "map<{t}>"),
+            Self::Model(n) | Self::Enum(n) => f.write_str(n),
+        }
+    }
+}
+
+/// A JSON object model (a Rust struct).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// PascalCase name.
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Fields in declaration order.
+    pub fields: Vec<Field>,
+    /// "Exactly one of" groups; their member fields are listed in `fields` too.
+    pub one_of: Vec<OneOf>,
+    /// Example JSON of the model, if given.
+    pub example: Option<String>,
+    /// Where the model is declared.
+    pub pos: Pos,
+}
+
+impl Model {
+    /// The group a field belongs to, if any.
+    pub fn group_of(&self, field: &str) -> Option<&OneOf> {
+        self.one_of
+            .iter()
+            .find(|g| g.members.iter().any(|m| m == field))
+    }
+}
+
+/// One field of a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Name on the wire (JSON key).
+    pub name: String,
+    /// Rust field name (snake_case, keywords get a trailing `_`).
+    pub rust_name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Type.
+    pub ty: TypeRef,
+    /// The key may be absent.
+    pub optional: bool,
+    /// The value may be `null`.
+    pub nullable: bool,
+    /// Other wire names accepted when decoding (`coid` for `ocid`).
+    pub aliases: Vec<String>,
+    /// A `datetime` whose zero value (`0001-01-01T00:00:00Z`) means "not set".
+    pub zero_as_none: bool,
+    /// Accept numbers written as strings and strings written as numbers.
+    pub lenient: bool,
+    /// Where the field is declared.
+    pub pos: Pos,
+}
+
+impl Field {
+    /// Whether the Rust type is wrapped in `Option`.
+    pub fn is_option(&self) -> bool {
+        self.optional || self.nullable || self.zero_as_none
+    }
+}
+
+/// An "exactly one of" group: becomes a Rust enum with one variant per member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOf {
+    /// Rust field name holding the choice (`job`).
+    pub field: String,
+    /// Rust enum name (`JobSelector`).
+    pub type_name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Member field names (wire names), in order.
+    pub members: Vec<String>,
+    /// Where the group is declared.
+    pub pos: Pos,
+}
+
+/// A string enum with a fallback for values the spec does not know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDef {
+    /// PascalCase name.
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Known values.
+    pub values: Vec<EnumValue>,
+    /// Where the enum is declared.
+    pub pos: Pos,
+}
+
+/// One known value of an enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValue {
+    /// Wire value.
+    pub value: String,
+    /// Rust variant name.
+    pub rust_name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Where the value is declared.
+    pub pos: Pos,
+}
+
+/// A path, query or header parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Name on the wire.
+    pub name: String,
+    /// Rust name.
+    pub rust_name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Scalar type.
+    pub ty: TypeRef,
+    /// May be omitted (never true for path parameters).
+    pub optional: bool,
+    /// An example value.
+    pub example: Option<String>,
+    /// Where the parameter is declared.
+    pub pos: Pos,
+}
+
+/// One piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Literal text, `/` included.
+    Literal(String),
+    /// A `{name}` placeholder.
+    Param(String),
+}
+
+/// The JSON body of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// The model sent.
+    pub model: String,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// The success response of an endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// Success status code.
+    pub status: u16,
+    /// Decoded type.
+    pub ty: TypeRef,
+    /// Documentation.
+    pub doc: String,
+    /// Where the response is declared.
+    pub pos: Pos,
+}
+
+/// A documented request/response pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// Short title.
+    pub title: String,
+    /// HTTP status of the response.
+    pub status: u16,
+    /// Request body (JSON text), if any.
+    pub request: Option<String>,
+    /// Response body (JSON text), if any.
+    pub response: Option<String>,
+    /// Path parameter values used by the example.
+    pub path_params: Vec<(String, String)>,
+    /// Where the example is declared.
+    pub pos: Pos,
+}
+
+/// One HTTP endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// snake_case name: the Rust function and the CLI subcommand.
+    pub name: String,
+    /// One-line summary.
+    pub summary: String,
+    /// Documentation.
+    pub doc: String,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template, relative to the base URL (`/client/webhooks/{id}`).
+    pub path: String,
+    /// The template split into literals and parameters.
+    pub segments: Vec<Segment>,
+    /// Whether sending the request twice has the effect of sending it once.
+    pub idempotent: bool,
+    /// Path parameters, in path order.
+    pub path_params: Vec<Param>,
+    /// Query parameters.
+    pub query: Vec<Param>,
+    /// Extra request headers.
+    pub headers: Vec<Param>,
+    /// JSON request body.
+    pub body: Option<Body>,
+    /// Success response.
+    pub response: Response,
+    /// Examples.
+    pub examples: Vec<Example>,
+    /// The spec file's display path.
+    pub file: Arc<str>,
+    /// Where the endpoint file starts.
+    pub pos: Pos,
+}

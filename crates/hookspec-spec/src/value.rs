@@ -1,0 +1,225 @@
+//! Checks a JSON value against a spec type. The loader uses it on every example of a spec;
+//! the emulator uses it to validate request bodies the way the real API would.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::model::{Api, Field, Model, TypeRef};
+
+/// One way a JSON value does not fit its spec type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    /// Where in the value: `zoneid`, `items[2].type`; empty for the value itself.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, the RFC 3339 profile the APIs use.
+pub(crate) fn looks_like_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() < 20
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || !digits(11..13)
+        || b[13] != b':'
+        || !digits(14..16)
+        || b[16] != b':'
+        || !digits(17..19)
+    {
+        return false;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &frac[n..];
+    }
+    matches!(rest, "Z" | "z")
+        || (rest.len() == 6
+            && matches!(rest.as_bytes()[0], b'+' | b'-')
+            && rest.as_bytes()[3] == b':'
+            && rest[1..3]
+                .bytes()
+                .chain(rest[4..].bytes())
+                .all(|c| c.is_ascii_digit()))
+}
+
+impl Api {
+    /// Every way `value` does not fit `ty` (empty when it fits).
+    pub fn check_value(&self, ty: &TypeRef, value: &Value) -> Vec<ValueError> {
+        let mut errors = Vec::new();
+        self.check(ty, false, value, "", &mut errors);
+        errors
+    }
+
+    fn check(&self, ty: &TypeRef, lenient: bool, v: &Value, path: &str, out: &mut Vec<ValueError>) {
+        let mut fail = |expected: &str| {
+            out.push(ValueError {
+                path: path.to_owned(),
+                message: format!("expected {expected}, found {}", describe(v)),
+            });
+        };
+        let lenient_str = |v: &Value| lenient && v.is_string();
+        match ty {
+            TypeRef::String | TypeRef::Enum(_) => {
+                if !(v.is_string() || (lenient && v.is_number())) {
+                    fail("a string");
+                }
+            }
+            TypeRef::Integer | TypeRef::UnixSeconds => {
+                let ok = v.is_i64()
+                    || v.is_u64()
+                    || (lenient_str(v)
+                        && v.as_str().is_some_and(|s| s.trim().parse::<i64>().is_ok()));
+                if !ok {
+                    fail("an integer");
+                }
+            }
+            TypeRef::Float => {
+                let ok = v.is_number()
+                    || (lenient_str(v)
+                        && v.as_str().is_some_and(|s| s.trim().parse::<f64>().is_ok()));
+                if !ok {
+                    fail("a number");
+                }
+            }
+            TypeRef::Bool => {
+                if !v.is_boolean() {
+                    fail("true or false");
+                }
+            }
+            TypeRef::DateTime => match v.as_str() {
+                Some(s) if looks_like_rfc3339(s) => {}
+                Some(_) => fail("an RFC 3339 date-time"),
+                None => fail("an RFC 3339 date-time string"),
+            },
+            TypeRef::Json => {}
+            TypeRef::Array(inner) => match v.as_array() {
+                Some(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        self.check(inner, lenient, item, &format!("{path}[{i}]"), out);
+                    }
+                }
+                None => fail("an array"),
+            },
+            TypeRef::Map(inner) => match v.as_object() {
+                Some(map) => {
+                    for (k, item) in map {
+                        self.check(inner, lenient, item, &join(path, k), out);
+                    }
+                }
+                None => fail("an object"),
+            },
+            TypeRef::Model(name) => match (self.model(name), v.as_object()) {
+                (Some(model), Some(_)) => self.check_model(model, v, path, out),
+                (Some(_), None) => fail("an object"),
+                (None, _) => out.push(ValueError {
+                    path: path.to_owned(),
+                    message: format!("unknown model `{name}`"),
+                }),
+            },
+        }
+    }
+
+    fn check_model(&self, model: &Model, v: &Value, path: &str, out: &mut Vec<ValueError>) {
+        let Some(obj) = v.as_object() else { return };
+        let lookup = |f: &Field| {
+            std::iter::once(&f.name)
+                .chain(&f.aliases)
+                .find_map(|k| obj.get(k.as_str()))
+        };
+        for group in &model.one_of {
+            let present: Vec<&str> = group
+                .members
+                .iter()
+                .filter(|m| obj.get(m.as_str()).is_some_and(|v| !v.is_null()))
+                .map(String::as_str)
+                .collect();
+            if present.len() != 1 {
+                let names = group
+                    .members
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let found = if present.is_empty() {
+                    "none was".to_owned()
+                } else {
+                    format!("{} were", present.join(" and "))
+                };
+                out.push(ValueError {
+                    path: join(path, present.get(1).copied().unwrap_or(&group.members[0])),
+                    message: format!("exactly one of {names} must be given; {found}"),
+                });
+            }
+        }
+        for field in &model.fields {
+            let in_group = model.group_of(&field.name).is_some();
+            let field_path = join(path, &field.name);
+            match lookup(field) {
+                None if !field.optional && !in_group => out.push(ValueError {
+                    path: field_path,
+                    message: "required field is missing".to_owned(),
+                }),
+                None => {}
+                Some(Value::Null) if field.is_option() || in_group => {}
+                Some(Value::String(s))
+                    if field.zero_as_none && s.starts_with("0001-01-01T00:00:00") => {}
+                Some(value) => self.check(&field.ty, field.lenient, value, &field_path, out),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_rfc3339;
+
+    #[test]
+    fn rfc3339_shapes() {
+        assert!(looks_like_rfc3339("2022-10-01T00:00:00Z"));
+        assert!(looks_like_rfc3339("0001-01-01T00:00:00Z"));
+        assert!(looks_like_rfc3339("2022-10-01T00:00:00.123+02:00"));
+        assert!(!looks_like_rfc3339("2026-04-25 12:29:13"));
+        assert!(!looks_like_rfc3339("yesterday"));
+    }
+}

@@ -1,0 +1,166 @@
+//! The real specs load; broken specs report every problem with its position.
+
+use std::path::Path;
+
+use hookspec_spec::{ApiSources, Auth, Method, SourceFile, TypeRef, parse_api, read_api_dir};
+
+fn load(dir: &str) -> hookspec_spec::Api {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../api-specs")
+        .join(dir);
+    let (sources, _) = read_api_dir(&root, &|p| p.display().to_string()).unwrap();
+    parse_api(&sources).unwrap_or_else(|d| panic!("{d}"))
+}
+
+#[test]
+fn fivecents_spec_loads() {
+    let api = load("fivecents");
+    assert_eq!(api.name, "fivecents");
+    assert_eq!(
+        api.auth,
+        Auth::Header {
+            name: "X-API-Key".into()
+        }
+    );
+    assert_eq!(
+        api.rate_limit.map(|r| (r.requests, r.per_seconds)),
+        Some((5, 1))
+    );
+    let ep = api.endpoint("resend_notification").unwrap();
+    assert_eq!(ep.method, Method::Post);
+    assert!(!ep.idempotent);
+    let body = api.model(&ep.body.as_ref().unwrap().model).unwrap();
+    assert_eq!(body.one_of[0].members, ["index", "infile", "outfile"]);
+    assert_eq!(
+        ep.response.ty,
+        TypeRef::Array(Box::new(TypeRef::Model("WebhookCall".into())))
+    );
+}
+
+#[test]
+fn omegastream_spec_loads() {
+    let api = load("omegastream");
+    assert_eq!(api.auth, Auth::Bearer);
+    let ep = api.endpoint("get_webhook_event").unwrap();
+    assert!(ep.idempotent);
+    assert_eq!(
+        ep.path_params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        ["id", "eid"]
+    );
+    let event = api.model("WebhookEvent").unwrap();
+    let ty = event.fields.iter().find(|f| f.name == "type").unwrap();
+    assert_eq!(ty.ty, TypeRef::Enum("EventType".into()));
+    assert_eq!(ty.rust_name, "event_type");
+}
+
+fn sources(api: &str, endpoint: &str) -> ApiSources {
+    ApiSources {
+        api: SourceFile {
+            path: "api-specs/t/api.toml".into(),
+            text: api.into(),
+        },
+        endpoints: vec![SourceFile {
+            path: "api-specs/t/ep.toml".into(),
+            text: endpoint.into(),
+        }],
+    }
+}
+
+const API: &str = r#"name = "t"
+base_url = "https://example.com/v1"
+[auth]
+scheme = "bearer"
+"#;
+
+#[test]
+fn every_error_of_a_file_is_reported_with_its_position() {
+    let ep = r#"method = "FETCH"
+path = "/things/{id}"
+mehtod = "GET"
+[path_params.other]
+type = "string"
+[response]
+type = "array<Thing>"
+[models.Thing.fields.a]
+type = "strng"
+[models.Thing.fields.b]
+type = "Missing"
+[models.Pick.fields.x]
+type = "integer"
+[models.Pick.fields.y]
+type = "integer"
+[[models.Pick.one_of]]
+field = "choice"
+type_name = "Choice"
+members = ["x", "z"]
+"#;
+    let err = parse_api(&sources(API, ep)).unwrap_err().to_string();
+    let expected = [
+        "api-specs/t/ep.toml:1:10: invalid method `FETCH`",
+        "api-specs/t/ep.toml:2:8: path parameter `{id}` is not declared",
+        "api-specs/t/ep.toml:3:1: unknown key `mehtod` in the endpoint file; did you mean `method`?",
+        "api-specs/t/ep.toml:4:14: path parameter `other` is declared but not in the path",
+        "api-specs/t/ep.toml:9:8: unknown type `strng`",
+        "api-specs/t/ep.toml:11:8: unknown model reference `Missing`",
+        "api-specs/t/ep.toml:19:17: one_of group names unknown field `z`",
+    ];
+    for e in expected {
+        assert!(err.contains(e), "missing {e:?} in:\n{err}");
+    }
+    assert_eq!(err.lines().count(), expected.len(), "{err}");
+}
+
+#[test]
+fn api_file_errors() {
+    let api = r#"name = "t"
+base_url = "ftp://example.com"
+[auth]
+scheme = "header"
+header = "X-Key"
+[models.A.fields.x]
+type = "string"
+[models.A.fields.y]
+type = "string"
+rust_name = "x"
+"#;
+    let ep = "method = \"GET\"\npath = \"/a\"\n[response]\ntype = \"A\"\n";
+    let err = parse_api(&sources(api, ep)).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "api-specs/t/api.toml:2:12: base URL `ftp://example.com` must use http or https"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("api-specs/t/api.toml:8:18: duplicate field"),
+        "{err}"
+    );
+}
+
+#[test]
+fn toml_syntax_errors_have_positions() {
+    let err = parse_api(&sources(API, "method = \"GET\"\npath = \n"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("api-specs/t/ep.toml:2:8: invalid TOML"),
+        "{err}"
+    );
+    assert!(err.contains("invalid TOML"), "{err}");
+}
+
+#[test]
+fn examples_are_checked_against_their_types() {
+    let ep = r#"method = "GET"
+path = "/a"
+[response]
+type = "array<integer>"
+[[examples]]
+response = '["x"]'
+"#;
+    let err = parse_api(&sources(API, ep)).unwrap_err().to_string();
+    assert!(err.contains("api-specs/t/ep.toml:5:1: example does not match `array<integer>`: [0]: expected an integer, found a string"), "{err}");
+}
