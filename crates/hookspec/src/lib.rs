@@ -1,1 +1,52 @@
+//! # hookspec
+//!
+//! Typed, documented Rust clients for webhook-delivery APIs of video platforms, generated at
+//! compile time from one declarative spec file per endpoint (`api-specs/<api>/*.toml`).
+//!
+//! | module | API | auth |
+//! |---|---|---|
+//! | [`fivecents`] | 5centscdn transcoding API | `X-API-Key` header |
+//! | [`omegastream`] | OmegaStream company API | Bearer token |
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use hookspec::fivecents::{Client, JobSelector, ResendNotificationRequest};
+//!
+//! let client = Client::new("YOUR_API_KEY")?;
+//! let calls = client
+//!     .resend_notification(&ResendNotificationRequest { zoneid: 1234, job: JobSelector::Index(0) })
+//!     .await?;
+//! for call in calls {
+//!     println!("{} answered {:?}", call.hook, call.resp_code);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Every call returns [`Error`]: an API error (status, the body decoded into the API's error
+//! model, the raw body), a transport error (saying whether the request may have been
+//! delivered), a decode error (with the JSON path and an excerpt of the body) or an invalid
+//! request (refused before anything was sent).
+//!
+//! The bindings are produced by [`include_api!`] from the spec folder; see `api-specs/README.md`
+//! for the format and `ARCHITECTURE.md` for how the pieces fit.
 
+extern crate self as hookspec;
+
+mod error;
+pub mod runtime;
+mod types;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use error::{
+    ApiError, DecodeError, Delivery, Error, InvalidRequest, TransportError, TransportErrorKind,
+};
+pub use hookspec_macros::include_api;
+pub use runtime::{CallOptions, ClientBuilder};
+pub use secrecy::SecretString;
+pub use types::{Timestamp, UnixSeconds};
+pub use {reqwest, serde_json};
+
+include_api!("../../../api-specs/fivecents");
+include_api!("../../../api-specs/omegastream");

@@ -1,0 +1,367 @@
+//! API metadata, the client and one function plus one builder per endpoint.
+
+use heck::{ToShoutySnakeCase, ToUpperCamelCase};
+use hookspec_spec::{Api, Auth, Endpoint, Param, Segment, TypeRef};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::docs::{doc_attrs, endpoint_doc};
+use crate::types::{param_into, param_type, rust_type, stored_param_type};
+
+pub(crate) fn api_meta(api: &Api) -> TokenStream {
+    let name = &api.name;
+    let title = &api.title;
+    let base_url = &api.base_url;
+    let auth = match &api.auth {
+        Auth::Header { name } => quote!(::hookspec::runtime::AuthScheme::Header(#name)),
+        Auth::Bearer => quote!(::hookspec::runtime::AuthScheme::Bearer),
+        Auth::None => quote!(::hookspec::runtime::AuthScheme::None),
+    };
+    let rate_limit = match api.rate_limit {
+        Some(rl) => {
+            let (r, p) = (rl.requests, rl.per_seconds);
+            quote!(::core::option::Option::Some(::hookspec::runtime::RateLimit { requests: #r, per_seconds: #p }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let endpoint_metas = api.endpoints.iter().map(|ep| {
+        let ident = meta_ident(ep);
+        let id = format!("{}.{}", api.name, ep.name);
+        let method = format_ident!("{}", ep.method.as_str());
+        let path = &ep.path;
+        let idempotent = ep.idempotent;
+        let doc = format!(" What the spec says about `{} {}`.", ep.method, ep.path);
+        quote! {
+            #[doc = #doc]
+            pub static #ident: ::hookspec::runtime::EndpointMeta = ::hookspec::runtime::EndpointMeta {
+                api: &API,
+                id: #id,
+                method: ::hookspec::reqwest::Method::#method,
+                path: #path,
+                idempotent: #idempotent,
+            };
+        }
+    });
+    quote! {
+        /// What the spec says about this API as a whole.
+        pub static API: ::hookspec::runtime::ApiMeta = ::hookspec::runtime::ApiMeta {
+            name: #name,
+            title: #title,
+            base_url: #base_url,
+            auth: #auth,
+            rate_limit: #rate_limit,
+        };
+
+        /// What the spec says about each endpoint.
+        pub mod endpoints {
+            use super::API;
+            #(#endpoint_metas)*
+        }
+    }
+}
+
+fn meta_ident(ep: &Endpoint) -> proc_macro2::Ident {
+    format_ident!("{}", ep.name.to_shouty_snake_case())
+}
+
+fn builder_ident(ep: &Endpoint) -> proc_macro2::Ident {
+    format_ident!("{}Builder", ep.name.to_upper_camel_case())
+}
+
+pub(crate) fn client(api: &Api) -> TokenStream {
+    let (new_fn, new_doc) = match &api.auth {
+        Auth::None => (
+            quote! {
+                pub fn new() -> ::core::result::Result<Self, ::hookspec::InvalidRequest> {
+                    Self::builder().build()
+                }
+            },
+            "A client for the spec's base URL.".to_owned(),
+        ),
+        auth => (
+            quote! {
+                pub fn new(credentials: impl ::core::convert::Into<::hookspec::SecretString>) -> ::core::result::Result<Self, ::hookspec::InvalidRequest> {
+                    Self::builder().credentials(credentials).build()
+                }
+            },
+            format!(
+                "A client for the spec's base URL (`{}`), authenticating with {}.",
+                api.base_url,
+                match auth {
+                    Auth::Header { name } => format!("an API key in the `{name}` header"),
+                    _ => "a Bearer token".to_owned(),
+                }
+            ),
+        ),
+    };
+    let new_doc = doc_attrs(&new_doc);
+    let methods = api.endpoints.iter().map(|ep| endpoint_methods(api, ep));
+    let builders = api.endpoints.iter().map(builder);
+    let title = &api.title;
+    let client_doc = doc_attrs(&format!(
+        "Client for the {title}.\n\nCheap to clone: clones share one connection pool. Build one with \
+         [`Client::new`] or, to change the base URL, the HTTP client or the timeouts, \
+         [`Client::builder`]."
+    ));
+    quote! {
+        #client_doc
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        pub struct Client {
+            core: ::hookspec::runtime::ClientCore,
+        }
+
+        impl ::hookspec::runtime::FromCore for Client {
+            const API: &'static ::hookspec::runtime::ApiMeta = &API;
+            fn from_core(core: ::hookspec::runtime::ClientCore) -> Self {
+                Client { core }
+            }
+        }
+
+        impl Client {
+            #new_doc
+            #new_fn
+
+            /// A builder: base URL, credentials, HTTP client, timeouts, body limit.
+            pub fn builder() -> ::hookspec::ClientBuilder<Self> {
+                ::hookspec::ClientBuilder::new()
+            }
+
+            /// The shared runtime state (base URL, settings).
+            pub fn core(&self) -> &::hookspec::runtime::ClientCore {
+                &self.core
+            }
+
+            #(#methods)*
+        }
+
+        #(#builders)*
+    }
+}
+
+/// Required inputs of an endpoint: path parameters in path order, then the body.
+struct Required {
+    args: Vec<TokenStream>,
+    inits: Vec<TokenStream>,
+    names: Vec<proc_macro2::Ident>,
+}
+
+fn required(ep: &Endpoint) -> Required {
+    let mut r = Required {
+        args: Vec::new(),
+        inits: Vec::new(),
+        names: Vec::new(),
+    };
+    let required_params = ep
+        .path_params
+        .iter()
+        .chain(optional_params(ep).map(|(p, _)| p).filter(|p| !p.optional));
+    for p in required_params {
+        let ident = format_ident!("{}", p.rust_name);
+        let ty = param_type(&p.ty);
+        let conv = param_into(&p.ty, &ident);
+        r.args.push(quote!(#ident: #ty));
+        r.inits.push(quote!(#ident: #conv));
+        r.names.push(ident);
+    }
+    if let Some(body) = &ep.body {
+        let ty = format_ident!("{}", body.model);
+        r.args.push(quote!(body: &'a #ty));
+        r.inits.push(quote!(body));
+        r.names.push(format_ident!("body"));
+    }
+    r
+}
+
+fn usage(api: &Api, ep: &Endpoint) -> String {
+    let mut args: Vec<String> = ep
+        .path_params
+        .iter()
+        .map(|p| {
+            format!(
+                "{:?}",
+                p.example
+                    .clone()
+                    .unwrap_or_else(|| format!("{}-value", p.name))
+            )
+        })
+        .collect();
+    let mut pre = String::new();
+    if let Some(body) = &ep.body {
+        let example = ep.examples.iter().find_map(|e| e.request.clone());
+        match example {
+            Some(json) => pre.push_str(&format!(
+                "let body: hookspec::{}::{} = hookspec::serde_json::from_str(r#\"{}\"#)?;\n",
+                api.name,
+                body.model,
+                compact(&json)
+            )),
+            None => pre.push_str(&format!(
+                "let body: hookspec::{}::{} = todo!();\n",
+                api.name, body.model
+            )),
+        }
+        args.push("&body".to_owned());
+    }
+    format!(
+        "{pre}let response = client.{}({}).await?;\nprintln!(\"{{response:?}}\");",
+        ep.name,
+        args.join(", ")
+    )
+}
+
+/// The JSON text on one line, keys in the order written.
+fn compact(json: &str) -> String {
+    json.lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_owned()
+}
+
+fn endpoint_methods(api: &Api, ep: &Endpoint) -> TokenStream {
+    let name = format_ident!("{}", ep.name);
+    let builder_fn = format_ident!("{}_builder", ep.name);
+    let builder = builder_ident(ep);
+    let output = rust_type(&ep.response.ty);
+    let doc = endpoint_doc(api, ep, &usage(api, ep));
+    let Required { args, inits, names } = required(ep);
+    let builder_doc = format!(
+        " The builder form of [`Client::{}`]: set optional parameters and per-call options, then \
+         `.send().await` (or `.await` the builder itself).",
+        ep.name
+    );
+    let optional_inits = optional_params(ep)
+        .filter(|(p, _)| p.optional)
+        .map(|(p, _)| {
+            let ident = format_ident!("{}", p.rust_name);
+            quote!(#ident: ::core::option::Option::None,)
+        });
+    quote! {
+        #doc
+        pub async fn #name<'a>(&'a self, #(#args),*) -> ::core::result::Result<#output, Error> {
+            self.#builder_fn(#(#names),*).send().await
+        }
+
+        #[doc = #builder_doc]
+        pub fn #builder_fn<'a>(&'a self, #(#args),*) -> #builder<'a> {
+            #builder {
+                client: self,
+                #(#inits,)*
+                #(#optional_inits)*
+                options: ::core::default::Default::default(),
+            }
+        }
+    }
+}
+
+fn optional_params(ep: &Endpoint) -> impl Iterator<Item = (&Param, &'static str)> {
+    ep.query
+        .iter()
+        .map(|p| (p, "query"))
+        .chain(ep.headers.iter().map(|p| (p, "header")))
+}
+
+fn builder(ep: &Endpoint) -> TokenStream {
+    let builder = builder_ident(ep);
+    let meta = meta_ident(ep);
+    let output = rust_type(&ep.response.ty);
+    let doc = format!(" A `{} {}` request being prepared.", ep.method, ep.path);
+
+    let mut fields = Vec::new();
+    for p in &ep.path_params {
+        let ident = format_ident!("{}", p.rust_name);
+        let ty = stored_param_type(&p.ty);
+        fields.push(quote!(#ident: #ty,));
+    }
+    if let Some(body) = &ep.body {
+        let ty = format_ident!("{}", body.model);
+        fields.push(quote!(body: &'a #ty,));
+    }
+    let mut setters = Vec::new();
+    let mut sends = Vec::new();
+    for (p, place) in optional_params(ep) {
+        let ident = format_ident!("{}", p.rust_name);
+        let ty = stored_param_type(&p.ty);
+        let arg_ty = param_type(&p.ty);
+        let conv = param_into(&p.ty, &ident);
+        let wire = &p.name;
+        let doc = doc_attrs(&format!(
+            "{} (`{wire}`, {place}).",
+            p.doc.trim_end_matches('.')
+        ));
+        let add = if place == "query" {
+            quote!(req.query(#wire, v))
+        } else {
+            quote!(req.header(#wire, v))
+        };
+        if p.optional {
+            fields.push(quote!(#ident: ::core::option::Option<#ty>,));
+            setters.push(quote! {
+                #doc
+                pub fn #ident(mut self, #ident: #arg_ty) -> Self {
+                    self.#ident = ::core::option::Option::Some(#conv);
+                    self
+                }
+            });
+            sends.push(quote! {
+                if let ::core::option::Option::Some(v) = &self.#ident { #add; }
+            });
+        } else {
+            fields.push(quote!(#ident: #ty,));
+            sends.push(quote! {
+                let v = &self.#ident;
+                #add;
+            });
+        }
+    }
+    let path_pushes = ep.segments.iter().map(|s| match s {
+        Segment::Literal(l) => quote!(req.literal(#l);),
+        Segment::Param(name) => {
+            let p = ep.path_params.iter().find(|p| &p.name == name);
+            let ident = format_ident!("{}", p.map_or(name.as_str(), |p| p.rust_name.as_str()));
+            match p.map(|p| &p.ty) {
+                Some(TypeRef::String) => quote!(req.param(#name, &self.#ident);),
+                _ => quote!(req.param(#name, &::std::string::ToString::to_string(&self.#ident));),
+            }
+        }
+    });
+    let body_push = ep.body.as_ref().map(|_| quote!(req.json(self.body);));
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::fmt::Debug)]
+        #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
+        pub struct #builder<'a> {
+            client: &'a Client,
+            #(#fields)*
+            options: ::hookspec::CallOptions,
+        }
+
+        impl<'a> #builder<'a> {
+            #(#setters)*
+
+            /// Timeout of this call, overriding the client's.
+            pub fn timeout(mut self, timeout: ::core::time::Duration) -> Self {
+                self.options.timeout = ::core::option::Option::Some(timeout);
+                self
+            }
+
+            /// Sends the request.
+            pub async fn send(self) -> ::core::result::Result<#output, Error> {
+                let mut req = ::hookspec::runtime::RequestParts::new(&endpoints::#meta);
+                #(#path_pushes)*
+                #(#sends)*
+                #body_push
+                self.client.core.execute::<#output, ApiErrorBody>(req, &self.options).await
+            }
+        }
+
+        impl<'a> ::core::future::IntoFuture for #builder<'a> {
+            type Output = ::core::result::Result<#output, Error>;
+            type IntoFuture = ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = Self::Output> + ::core::marker::Send + 'a>>;
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Support for generated code. Not a public API: it may change in any release.
+
+pub use serde;
+pub use serde_json;
+
+/// `datetime` fields with `zero_as_none`: the zero time `0001-01-01T00:00:00Z` (and `null`)
+/// decode as `None`, and `None` encodes as the zero time again, so values round-trip.
+pub mod zero_datetime {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    const ZERO: &str = "0001-01-01T00:00:00Z";
+
+    /// Encodes `None` as the zero time.
+    pub fn serialize<S: Serializer>(v: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(t) => s.collect_str(t),
+            None => s.serialize_str(ZERO),
+        }
+    }
+
+    /// Decodes the zero time and `null` as `None`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        let t = Option::<Timestamp>::deserialize(d)?;
+        Ok(t.filter(|t| t.as_second() != ZERO_SECONDS))
+    }
+
+    /// `0001-01-01T00:00:00Z` in seconds since the Unix epoch.
+    const ZERO_SECONDS: i64 = -62_135_596_800;
+}
+
+/// Fields marked `lenient`: a number may arrive as a string and a string as a number
+/// (`"zoneid": "1234"` inside 5centscdn's `meta`).
+pub mod lenient {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    fn from_value<T, E>(v: Value) -> Result<T, E>
+    where
+        T: FromStr,
+        T::Err: Display,
+        E: serde::de::Error,
+    {
+        match v {
+            Value::String(s) => s.trim().parse().map_err(E::custom),
+            Value::Number(n) => n.to_string().parse().map_err(E::custom),
+            other => Err(E::custom(format!(
+                "expected a number or a string, found {other}"
+            ))),
+        }
+    }
+
+    /// Decodes `T` from a number or a string.
+    pub fn deserialize<'de, D, T>(d: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: FromStr,
+        T::Err: Display,
+    {
+        from_value(Value::deserialize(d)?)
+    }
+
+    /// Decodes `Option<T>` from a number, a string or `null`.
+    pub fn deserialize_option<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: FromStr,
+        T::Err: Display,
+    {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            v => from_value(v).map(Some),
+        }
+    }
+}

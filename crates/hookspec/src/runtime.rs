@@ -1,0 +1,703 @@
+//! The runtime every generated client stands on: configuration, authentication, sending,
+//! bounded body reading and decoding. Generated code calls into this module; nothing here
+//! knows about a particular API.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use crate::error::{
+    ApiError, DecodeError, Delivery, Error, InvalidRequest, TransportError, TransportErrorKind,
+    excerpt,
+};
+
+/// How an API authenticates requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthScheme {
+    /// The key goes verbatim into the named header.
+    Header(&'static str),
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// No authentication.
+    None,
+}
+
+/// A documented rate limit: `requests` per `per_seconds` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests per window.
+    pub requests: u32,
+    /// Window length in seconds.
+    pub per_seconds: u32,
+}
+
+/// What the spec says about an API as a whole.
+#[derive(Debug)]
+pub struct ApiMeta {
+    /// Module name (`fivecents`).
+    pub name: &'static str,
+    /// Human title.
+    pub title: &'static str,
+    /// Default base URL.
+    pub base_url: &'static str,
+    /// Authentication scheme.
+    pub auth: AuthScheme,
+    /// Documented rate limit.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// What the spec says about one endpoint.
+#[derive(Debug)]
+pub struct EndpointMeta {
+    /// The API.
+    pub api: &'static ApiMeta,
+    /// `api.endpoint`, used in errors and tracing.
+    pub id: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template (`/client/webhooks/{id}`).
+    pub path: &'static str,
+    /// Whether sending twice has the effect of sending once.
+    pub idempotent: bool,
+}
+
+/// The parts of one request, assembled by generated code (or by the CLI).
+#[derive(Debug)]
+pub struct RequestParts {
+    endpoint: &'static EndpointMeta,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    headers: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    problem: Option<String>,
+}
+
+/// Characters escaped in a path segment: everything but RFC 3986 `unreserved`, so that `/`,
+/// `?`, `#`, `%`, spaces and non-ASCII cannot leave their segment.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|')
+    .add(b'!')
+    .add(b'$')
+    .add(b'&')
+    .add(b'\'')
+    .add(b'(')
+    .add(b')')
+    .add(b'*')
+    .add(b'+')
+    .add(b',')
+    .add(b';')
+    .add(b'=')
+    .add(b':')
+    .add(b'@');
+
+impl RequestParts {
+    /// Starts a request to `endpoint`.
+    pub fn new(endpoint: &'static EndpointMeta) -> Self {
+        Self {
+            endpoint,
+            path: String::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            problem: None,
+        }
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &'static EndpointMeta {
+        self.endpoint
+    }
+
+    fn refuse(&mut self, message: String) {
+        self.problem.get_or_insert(message);
+    }
+
+    /// Appends literal path text from the spec.
+    pub fn literal(&mut self, text: &str) {
+        self.path.push_str(text);
+    }
+
+    /// Appends a path parameter, percent-encoded as one segment. Empty values and the dot
+    /// segments `.` and `..` are refused: no value can change which resource is addressed.
+    pub fn param(&mut self, name: &str, value: &str) {
+        if value.is_empty() || value == "." || value == ".." {
+            self.refuse(format!("path parameter `{name}` must not be {value:?}"));
+            return;
+        }
+        self.path
+            .extend(utf8_percent_encode(value, SEGMENT).map(|s| s.to_owned()));
+    }
+
+    /// Adds a query parameter.
+    pub fn query(&mut self, name: &'static str, value: impl fmt::Display) {
+        self.query.push((name, value.to_string()));
+    }
+
+    /// Adds a request header; values with control characters (CR, LF…) are refused.
+    pub fn header(&mut self, name: &'static str, value: impl fmt::Display) {
+        let value = value.to_string();
+        if HeaderValue::from_str(&value).is_err() {
+            self.refuse(format!(
+                "header `{name}` has characters not allowed in a header"
+            ));
+            return;
+        }
+        self.headers.push((name, value));
+    }
+
+    /// Sets the JSON body.
+    pub fn json<T: Serialize + ?Sized>(&mut self, body: &T) {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some(bytes),
+            Err(e) => self.refuse(format!("the body cannot be encoded as JSON: {e}")),
+        }
+    }
+
+    /// Sets an already-encoded JSON body.
+    pub fn json_bytes(&mut self, body: Vec<u8>) {
+        self.body = Some(body);
+    }
+
+    /// The path built so far (percent-encoded).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// Per-call settings; the client's settings apply where a field is `None`.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// Timeout of the whole call.
+    pub timeout: Option<Duration>,
+}
+
+/// Client settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Connect timeout (applies when hookspec builds the `reqwest::Client`).
+    pub connect_timeout: Duration,
+    /// Timeout of a whole call.
+    pub timeout: Duration,
+    /// Largest response body read; a larger one is refused.
+    pub max_body_bytes: usize,
+    /// User-Agent header.
+    pub user_agent: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 16 * 1024 * 1024,
+            user_agent: concat!("hookspec/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// Implemented by every generated `Client`, so that [`ClientBuilder`] can build it.
+pub trait FromCore: Sized {
+    /// The API the client talks to.
+    const API: &'static ApiMeta;
+    /// Wraps a configured core.
+    fn from_core(core: ClientCore) -> Self;
+}
+
+/// Builds a generated client: base URL, credentials, HTTP client, timeouts, limits.
+pub struct ClientBuilder<C> {
+    base_url: Option<String>,
+    credentials: Option<SecretString>,
+    http: Option<reqwest::Client>,
+    config: Config,
+    allow_insecure_http: bool,
+    _client: std::marker::PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("config", &self.config)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: FromCore> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: FromCore> ClientBuilder<C> {
+    /// A builder with the spec's base URL and default settings.
+    pub fn new() -> Self {
+        Self {
+            base_url: None,
+            credentials: None,
+            http: None,
+            config: Config::default(),
+            allow_insecure_http: false,
+            _client: std::marker::PhantomData,
+        }
+    }
+
+    /// Overrides the spec's base URL (an emulator, a proxy, a staging host).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The API key or token, held as a secret: never printed, never logged.
+    pub fn credentials(mut self, key: impl Into<SecretString>) -> Self {
+        self.credentials = Some(key.into());
+        self
+    }
+
+    /// Brings your own `reqwest::Client` (connection pool, proxy, TLS settings). The connect
+    /// timeout is then the client's own.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Timeout of a whole call (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Largest response body accepted (default 16 MiB).
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.config.max_body_bytes = limit;
+        self
+    }
+
+    /// Allows a plain-http base URL that is not loopback. Off by default: credentials would
+    /// travel in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<C, InvalidRequest> {
+        let api = C::API;
+        let raw_url = self.base_url.as_deref().unwrap_or(api.base_url);
+        let base_url = check_base_url(raw_url, self.allow_insecure_http)?;
+        let auth = match (api.auth, &self.credentials) {
+            (AuthScheme::None, _) => None,
+            (_, None) => {
+                return Err(InvalidRequest::new(
+                    None,
+                    format!("{} needs credentials; call `.credentials(..)`", api.title),
+                ));
+            }
+            (AuthScheme::Header(name), Some(key)) => Some((
+                HeaderName::from_static_lower(name)?,
+                sensitive_value(key.expose_secret())?,
+            )),
+            (AuthScheme::Bearer, Some(key)) => Some((
+                header::AUTHORIZATION,
+                sensitive_value(&format!("Bearer {}", key.expose_secret()))?,
+            )),
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                install_crypto_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(self.config.connect_timeout)
+                    .user_agent(self.config.user_agent.clone())
+                    .build()
+                    .map_err(|e| {
+                        InvalidRequest::new(None, format!("cannot build the HTTP client: {e}"))
+                    })?
+            }
+        };
+        Ok(C::from_core(ClientCore {
+            inner: Arc::new(Inner {
+                api,
+                http,
+                base_url,
+                auth,
+                config: self.config,
+            }),
+        }))
+    }
+}
+
+trait FromStaticLower: Sized {
+    fn from_static_lower(name: &str) -> Result<Self, InvalidRequest>;
+}
+
+impl FromStaticLower for HeaderName {
+    fn from_static_lower(name: &str) -> Result<Self, InvalidRequest> {
+        HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| InvalidRequest::new(None, format!("`{name}` is not a header name")))
+    }
+}
+
+fn sensitive_value(s: &str) -> Result<HeaderValue, InvalidRequest> {
+    let mut v = HeaderValue::from_str(s).map_err(|_| {
+        InvalidRequest::new(
+            None,
+            "the credentials contain characters not allowed in a header (CR, LF or other control characters)",
+        )
+    })?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// Uses the ring provider for rustls unless the application installed one.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing the race to another thread is fine: a provider is installed either way.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, InvalidRequest> {
+    let url = url::Url::parse(raw)
+        .map_err(|e| InvalidRequest::new(None, format!("invalid base URL `{raw}`: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_insecure_http || is_loopback(&url) => {}
+        "http" => {
+            return Err(InvalidRequest::new(
+                None,
+                format!(
+                    "base URL `{raw}` is plain http and not loopback; use https or `.allow_insecure_http(true)`"
+                ),
+            ));
+        }
+        other => {
+            return Err(InvalidRequest::new(
+                None,
+                format!("base URL `{raw}` has scheme `{other}`; expected https"),
+            ));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
+        return Err(InvalidRequest::new(
+            None,
+            format!("base URL `{raw}` must not have a query or fragment"),
+        ));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+struct Inner {
+    api: &'static ApiMeta,
+    http: reqwest::Client,
+    base_url: url::Url,
+    auth: Option<(HeaderName, HeaderValue)>,
+    config: Config,
+}
+
+/// The shared, cheaply clonable state of a generated client.
+#[derive(Clone)]
+pub struct ClientCore {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for ClientCore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api", &self.inner.api.name)
+            .field("base_url", &self.inner.base_url.as_str())
+            .field(
+                "credentials",
+                &self.inner.auth.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Names of response headers that carry a request id, most common first.
+const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "x-amzn-requestid",
+    "x-correlation-id",
+    "cf-ray",
+];
+
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok().map(str::to_owned))
+}
+
+/// A complete response: status, headers and the (bounded) body.
+#[derive(Debug)]
+pub struct RawResponse {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Bytes,
+}
+
+impl ClientCore {
+    /// The API this client talks to.
+    pub fn api(&self) -> &'static ApiMeta {
+        self.inner.api
+    }
+
+    /// The base URL in use.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url.as_str()
+    }
+
+    /// The client's settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Sends `req` and decodes a success body as `T` and an error body as `B`.
+    pub async fn execute<T, B>(&self, req: RequestParts, opts: &CallOptions) -> Result<T, Error<B>>
+    where
+        T: DeserializeOwned,
+        B: DeserializeOwned,
+    {
+        let id = req.endpoint.id;
+        let raw = self.send(req, opts).await?;
+        if !raw.status.is_success() {
+            let body = serde_json::from_slice::<B>(&raw.body).ok();
+            return Err(Error::Api(Box::new(ApiError::new(
+                id,
+                raw.status,
+                raw.headers,
+                body,
+                raw.body,
+            ))));
+        }
+        decode(id, raw.status, raw.body).map_err(Error::Decode)
+    }
+
+    /// Sends `req` and returns the raw response, whatever its status.
+    pub async fn send<B>(
+        &self,
+        req: RequestParts,
+        opts: &CallOptions,
+    ) -> Result<RawResponse, Error<B>> {
+        let endpoint = req.endpoint;
+        if let Some(problem) = req.problem {
+            return Err(InvalidRequest::new(Some(endpoint.id), problem).into());
+        }
+        let span = tracing::debug_span!(
+            "hookspec.call",
+            endpoint = endpoint.id,
+            method = %endpoint.method,
+            status = tracing::field::Empty,
+        );
+        let timeout = opts.timeout.unwrap_or(self.inner.config.timeout);
+        let fut = self.attempt(
+            endpoint,
+            &req.path,
+            &req.query,
+            &req.headers,
+            req.body.as_deref(),
+        );
+        let result = match tokio::time::timeout(timeout, fut)
+            .instrument(span.clone())
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(TransportError {
+                endpoint: endpoint.id,
+                kind: TransportErrorKind::Timeout,
+                delivery: Delivery::MaybeSent,
+                message: format!("no complete response within {timeout:?}"),
+                attempts: 1,
+                source: None,
+            }),
+        };
+        if let Ok(r) = &result {
+            span.record("status", r.status.as_u16());
+        }
+        result.map_err(Error::from)
+    }
+
+    async fn attempt(
+        &self,
+        endpoint: &'static EndpointMeta,
+        path: &str,
+        query: &[(&'static str, String)],
+        headers: &[(&'static str, String)],
+        body: Option<&[u8]>,
+    ) -> Result<RawResponse, TransportError> {
+        let mut url = self.inner.base_url.clone();
+        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
+        url.set_path(&joined);
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let mut rb = self
+            .inner
+            .http
+            .request(endpoint.method.clone(), url)
+            .header(header::ACCEPT, "application/json");
+        if let Some((name, value)) = &self.inner.auth {
+            rb = rb.header(name.clone(), value.clone());
+        }
+        for (name, value) in headers {
+            rb = rb.header(*name, value.as_str());
+        }
+        if let Some(body) = body {
+            rb = rb
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let transport = |e: reqwest::Error| transport_error(endpoint.id, e);
+        let mut resp = rb.send().await.map_err(transport)?;
+        let status = resp.status();
+        let headers = std::mem::take(resp.headers_mut());
+        let limit = self.inner.config.max_body_bytes;
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large(endpoint.id, limit));
+        }
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+            if buf.len() + chunk.len() > limit {
+                return Err(too_large(endpoint.id, limit));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(RawResponse {
+            status,
+            headers,
+            body: buf.freeze(),
+        })
+    }
+}
+
+fn too_large(endpoint: &'static str, limit: usize) -> TransportError {
+    TransportError {
+        endpoint,
+        kind: TransportErrorKind::BodyTooLarge,
+        delivery: Delivery::MaybeSent,
+        message: format!("the response body is larger than the limit of {limit} bytes"),
+        attempts: 1,
+        source: None,
+    }
+}
+
+pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> TransportError {
+    let (kind, delivery) = if e.is_connect() {
+        (TransportErrorKind::Connect, Delivery::NotSent)
+    } else if e.is_timeout() {
+        (TransportErrorKind::Timeout, Delivery::MaybeSent)
+    } else if e.is_body() || e.is_request() || e.is_decode() {
+        (TransportErrorKind::Io, Delivery::MaybeSent)
+    } else {
+        (TransportErrorKind::Other, Delivery::MaybeSent)
+    };
+    // reqwest's message names the URL; that holds no secret (credentials travel in headers).
+    let mut message = e.to_string();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    TransportError {
+        endpoint,
+        kind,
+        delivery,
+        message,
+        attempts: 1,
+        source: Some(Box::new(e)),
+    }
+}
+
+/// Decodes a success body, reporting the JSON path and an excerpt on failure.
+pub fn decode<T: DeserializeOwned>(
+    endpoint: &'static str,
+    status: StatusCode,
+    body: Bytes,
+) -> Result<T, Box<DecodeError>> {
+    let fail = |path: String, inner: serde_json::Error| {
+        let offset = offset_of(&body, inner.line(), inner.column());
+        Box::new(DecodeError {
+            endpoint,
+            status,
+            path,
+            message: inner.to_string(),
+            line: inner.line(),
+            column: inner.column(),
+            excerpt: excerpt(&body, offset),
+            raw: body.clone(),
+        })
+    };
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        fail(path, e.into_inner())
+    })?;
+    // Trailing data after the JSON value is an error too.
+    de.end().map_err(|e| fail(".".to_owned(), e))?;
+    Ok(value)
+}
+
+/// Byte offset of a 1-based line and column in `body`.
+fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
+    let mut line_start = 0;
+    for _ in 1..line {
+        match body[line_start..].iter().position(|b| *b == b'\n') {
+            Some(i) => line_start += i + 1,
+            None => break,
+        }
+    }
+    (line_start + column.saturating_sub(1)).min(body.len())
+}
