@@ -237,14 +237,20 @@ fn endpoint_methods(api: &Api, ep: &Endpoint) -> TokenStream {
             let ident = format_ident!("{}", p.rust_name);
             quote!(#ident: ::core::option::Option::None,)
         });
+    // A borrowed body shares the builder's lifetime; otherwise elision says it all.
+    let (generics, self_ref, builder_lt) = if ep.body.is_some() {
+        (quote!(<'a>), quote!(&'a self), quote!('a))
+    } else {
+        (quote!(), quote!(&self), quote!('_))
+    };
     quote! {
         #doc
-        pub async fn #name<'a>(&'a self, #(#args),*) -> ::core::result::Result<#output, Error> {
+        pub async fn #name #generics(#self_ref, #(#args),*) -> ::core::result::Result<#output, Error> {
             self.#builder_fn(#(#names),*).send().await
         }
 
         #[doc = #builder_doc]
-        pub fn #builder_fn<'a>(&'a self, #(#args),*) -> #builder<'a> {
+        pub fn #builder_fn #generics(#self_ref, #(#args),*) -> #builder<#builder_lt> {
             #builder {
                 client: self,
                 #(#inits,)*

@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/bad_base_url");
+
+fn main() {}

@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/duplicate_field");
+
+fn main() {}

@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/invalid_method");
+
+fn main() {}

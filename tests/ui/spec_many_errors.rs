@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/many_errors");
+
+fn main() {}

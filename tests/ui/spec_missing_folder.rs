@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/does_not_exist");
+
+fn main() {}

@@ -1,0 +1,3 @@
+hookspec::include_api!(api_specs::fivecents);
+
+fn main() {}

@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/one_of_unknown_field");
+
+fn main() {}

@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/toml_syntax");
+
+fn main() {}

@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/unknown_model_reference");
+
+fn main() {}

@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/unknown_type");
+
+fn main() {}

@@ -1,0 +1,3 @@
+hookspec::include_api!("api-specs/unused_path_param");
+
+fn main() {}
