@@ -130,10 +130,7 @@ fn one_of_enum(m: &Model, g: &OneOf) -> TokenStream {
     ));
     let variants = g.members.iter().filter_map(|member| {
         let f = m.fields.iter().find(|f| &f.name == member)?;
-        let variant = format_ident!(
-            "{}",
-            heck::ToUpperCamelCase::to_upper_camel_case(f.rust_name.as_str())
-        );
+        let variant = format_ident!("{}", variant_name(&f.rust_name));
         let ty = rust_type(&f.ty);
         let doc = doc_attrs(&f.doc);
         let wire = &f.name;
@@ -151,6 +148,16 @@ fn one_of_enum(m: &Model, g: &OneOf) -> TokenStream {
         pub enum #name {
             #(#variants)*
         }
+    }
+}
+
+/// The variant of a one-of member: its Rust name in PascalCase, made a valid identifier.
+fn variant_name(rust_name: &str) -> String {
+    let name = heck::ToUpperCamelCase::to_upper_camel_case(rust_name);
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) && name != "Self" {
+        name
+    } else {
+        format!("V{name}")
     }
 }
 

@@ -11,7 +11,7 @@ use toml::de::{DeTable, DeValue};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::*;
 use crate::reader::{Cx, LineIndex, TableReader};
-use crate::types::{is_pascal_ident, is_snake_ident, parse_type, rust_ident};
+use crate::types::{is_keyword, is_pascal_ident, is_snake_ident, parse_type, rust_ident};
 
 /// The text of one spec file and the path to show in diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -454,7 +454,7 @@ fn read_model(
             }
         }
         if let Some(f) = &field
-            && !is_snake_ident(f.get_ref())
+            && (!is_snake_ident(f.get_ref()) || is_keyword(f.get_ref()))
         {
             cx.error(
                 &f.span(),
@@ -632,7 +632,7 @@ fn read_enum(
             Some(r) => r.into_inner(),
             None => heck::ToUpperCamelCase::to_upper_camel_case(value.get_ref().as_str()),
         };
-        if !is_pascal_ident(&rust_name) || rust_name == "Unknown" {
+        if !is_pascal_ident(&rust_name) || rust_name == "Unknown" || is_keyword(&rust_name) {
             cx.error(
                 &value.span(),
                 format!("enum value `{}` gives the variant name `{rust_name}`, which is not usable; set `rust_name`", value.get_ref()),
@@ -732,7 +732,20 @@ fn read_param(
         .unwrap_or_default();
     let optional = t.bool(cx, "optional");
     let example = t.string(cx, "example").map(Spanned::into_inner);
-    let rust_name = t.string(cx, "rust_name").map(Spanned::into_inner);
+    let rust_name = t.string(cx, "rust_name").and_then(|r| {
+        if is_snake_ident(r.get_ref()) && !is_keyword(r.get_ref()) {
+            Some(r.into_inner())
+        } else {
+            cx.error(
+                &r.span(),
+                format!(
+                    "rust_name `{}` must be a snake_case identifier that is not a keyword",
+                    r.get_ref()
+                ),
+            );
+            None
+        }
+    });
     t.finish(cx, &format!("{what} `{}`", name.get_ref()));
     let ty = read_type(st, cx, ty.as_ref()?)?;
     if !ty.is_scalar() {
@@ -777,7 +790,7 @@ fn read_endpoint(st: &mut State, cx: &mut Cx<'_>, mut t: TableReader<'_, '_>) ->
         .unwrap_or_default();
     let name = t.string(cx, "name");
     let name_str = name.as_ref().map_or(stem.clone(), |n| n.get_ref().clone());
-    if !is_snake_ident(&name_str) {
+    if !is_snake_ident(&name_str) || is_keyword(&name_str) {
         match &name {
             Some(n) => cx.error(
                 &n.span(),
@@ -955,6 +968,26 @@ fn read_endpoint(st: &mut State, cx: &mut Cx<'_>, mut t: TableReader<'_, '_>) ->
         // Keep path parameters in path order.
         path_params.sort_by_key(|(n, _)| used.iter().position(|u| *u == n.get_ref()));
     }
+    // Parameters become arguments, builder fields and setters: their Rust names must be
+    // unique and must not collide with what the builder already has.
+    let mut taken: Vec<&str> = vec!["client", "options", "timeout", "send"];
+    if body.is_some() {
+        taken.push("body");
+    }
+    for p in path_params
+        .iter()
+        .map(|(_, p)| p)
+        .chain(&query)
+        .chain(&headers)
+    {
+        if taken.contains(&p.rust_name.as_str()) {
+            cx.error_at(
+                p.pos.clone(),
+                format!("parameter `{}` becomes the Rust name `{}`, which is already used; set `rust_name`", p.name, p.rust_name),
+            );
+        }
+        taken.push(&p.rust_name);
+    }
     let method = method?;
     let response = response?;
     let body_ty = body.as_ref().map(|b| TypeRef::Model(b.model.clone()));
@@ -1050,6 +1083,9 @@ fn parse_path(cx: &mut Cx<'_>, path: &Spanned<String>) -> Option<Vec<Segment>> {
     Some(out)
 }
 
+/// Names the generated module declares itself.
+const RESERVED_TYPE_NAMES: &[&str] = &["Client", "Error", "ApiErrorBody", "API"];
+
 /// Cross-file checks: unique names, every reference known, enums told apart from models.
 fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [Endpoint]) {
     let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
@@ -1063,7 +1099,25 @@ fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [Endpoint]) {
                 .iter()
                 .flat_map(|m| m.one_of.iter().map(|g| (&g.type_name, &g.pos))),
         );
+    let builders: Vec<String> = endpoints
+        .iter()
+        .map(|e| {
+            format!(
+                "{}Builder",
+                heck::ToUpperCamelCase::to_upper_camel_case(e.name.as_str())
+            )
+        })
+        .collect();
     for (name, pos) in names {
+        if RESERVED_TYPE_NAMES.contains(&name.as_str())
+            || builders.contains(name)
+            || is_keyword(name)
+        {
+            st.diags.push(Diagnostic::new(
+                pos.clone(),
+                format!("type name `{name}` is taken by the generated code; choose another"),
+            ));
+        }
         if let Some(first) = seen.get(name) {
             st.diags.push(Diagnostic::new(
                 pos.clone(),

@@ -60,6 +60,11 @@ const KEYWORDS: &[&str] = &[
     "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
+/// Whether `s` is a Rust keyword (strict, reserved or weak-but-unusable like `Self`).
+pub(crate) fn is_keyword(s: &str) -> bool {
+    KEYWORDS.contains(&s) || s == "Self"
+}
+
 /// The Rust identifier for a wire name: snake_case, with a trailing `_` for keywords
 /// (`type` → `type_`, `respCode` → `resp_code`). `None` when no identifier can be derived.
 pub fn rust_ident(wire: &str) -> Option<String> {
