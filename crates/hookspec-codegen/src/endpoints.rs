@@ -24,6 +24,7 @@ pub(crate) fn api_meta(api: &Api) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let all_idents: Vec<_> = api.endpoints.iter().map(meta_ident).collect();
     let endpoint_metas = api.endpoints.iter().map(|ep| {
         let ident = meta_ident(ep);
         let id = format!("{}.{}", api.name, ep.name);
@@ -56,6 +57,9 @@ pub(crate) fn api_meta(api: &Api) -> TokenStream {
         pub mod endpoints {
             use super::API;
             #(#endpoint_metas)*
+
+            /// Every endpoint of the API, in spec order.
+            pub static ALL: &[&::hookspec::runtime::EndpointMeta] = &[#(&#all_idents),*];
         }
     }
 }

@@ -50,3 +50,17 @@ pub use {reqwest, serde_json};
 
 include_api!("../../../api-specs/fivecents");
 include_api!("../../../api-specs/omegastream");
+
+/// Every API this crate binds, with its spec text: what the CLI and the emulator work from.
+pub static APIS: &[runtime::ApiEntry] = &[
+    runtime::ApiEntry {
+        meta: &fivecents::API,
+        endpoints: fivecents::endpoints::ALL,
+        spec_sources: fivecents::Client::SPEC_SOURCES,
+    },
+    runtime::ApiEntry {
+        meta: &omegastream::API,
+        endpoints: omegastream::endpoints::ALL,
+        spec_sources: omegastream::Client::SPEC_SOURCES,
+    },
+];

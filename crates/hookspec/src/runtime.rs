@@ -72,6 +72,18 @@ pub struct EndpointMeta {
     pub idempotent: bool,
 }
 
+/// One API bound by this crate, for tools that work from the specs at run time (the CLI,
+/// the emulator): its metadata, its endpoints and the spec text it was generated from.
+#[derive(Debug)]
+pub struct ApiEntry {
+    /// The API.
+    pub meta: &'static ApiMeta,
+    /// Its endpoints, in spec order.
+    pub endpoints: &'static [&'static EndpointMeta],
+    /// The spec files (display path, text), the API file first.
+    pub spec_sources: &'static [(&'static str, &'static str)],
+}
+
 /// The parts of one request, assembled by generated code (or by the CLI).
 #[derive(Debug)]
 pub struct RequestParts {
@@ -233,6 +245,7 @@ pub trait FromCore: Sized {
 
 /// Builds a generated client: base URL, credentials, HTTP client, timeouts, limits.
 pub struct ClientBuilder<C> {
+    api: &'static ApiMeta,
     base_url: Option<String>,
     credentials: Option<SecretString>,
     http: Option<reqwest::Client>,
@@ -244,6 +257,7 @@ pub struct ClientBuilder<C> {
 impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
+            .field("api", &self.api.name)
             .field("base_url", &self.base_url)
             .field(
                 "credentials",
@@ -264,7 +278,21 @@ impl<C: FromCore> Default for ClientBuilder<C> {
 impl<C: FromCore> ClientBuilder<C> {
     /// A builder with the spec's base URL and default settings.
     pub fn new() -> Self {
+        Self::for_api(C::API)
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<C, InvalidRequest> {
+        self.build_core().map(C::from_core)
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    /// A builder for an API known only at run time (the CLI builds its commands from the
+    /// specs); [`ClientBuilder::build_core`] then gives the untyped core.
+    pub fn for_api(api: &'static ApiMeta) -> Self {
         Self {
+            api,
             base_url: None,
             credentials: None,
             http: None,
@@ -318,9 +346,9 @@ impl<C: FromCore> ClientBuilder<C> {
         self
     }
 
-    /// Builds the client.
-    pub fn build(self) -> Result<C, InvalidRequest> {
-        let api = C::API;
+    /// Builds the untyped core that generated clients wrap.
+    pub fn build_core(self) -> Result<ClientCore, InvalidRequest> {
+        let api = self.api;
         let raw_url = self.base_url.as_deref().unwrap_or(api.base_url);
         let base_url = check_base_url(raw_url, self.allow_insecure_http)?;
         let auth = match (api.auth, &self.credentials) {
@@ -353,7 +381,7 @@ impl<C: FromCore> ClientBuilder<C> {
                     })?
             }
         };
-        Ok(C::from_core(ClientCore {
+        Ok(ClientCore {
             inner: Arc::new(Inner {
                 api,
                 http,
@@ -361,7 +389,7 @@ impl<C: FromCore> ClientBuilder<C> {
                 auth,
                 config: self.config,
             }),
-        }))
+        })
     }
 }
 
