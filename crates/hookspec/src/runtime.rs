@@ -415,8 +415,9 @@ fn sensitive_value(s: &str) -> Result<HeaderValue, InvalidRequest> {
     Ok(v)
 }
 
-/// Uses the ring provider for rustls unless the application installed one.
-fn install_crypto_provider() {
+/// Makes rustls use the ring provider unless the application installed one. Clients built by
+/// hookspec call it; call it before building a `reqwest::Client` of your own.
+pub fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing the race to another thread is fine: a provider is installed either way.
         let _ = rustls::crypto::ring::default_provider().install_default();

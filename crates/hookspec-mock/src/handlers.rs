@@ -1,0 +1,392 @@
+//! Request handling: faults, auth, validation, then the endpoint's behaviour.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hookspec_spec::{Api, Auth, Endpoint, TypeRef, ValueError};
+use serde_json::{Map, Value, json};
+
+use crate::faults::{Fault, FaultRule};
+use crate::{DropConnection, RecordedRequest, Shared, lock};
+
+/// Largest request body read.
+const MAX_BODY: usize = 1024 * 1024;
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// An error body in the API's own format: the first error model of the spec, its fields
+/// filled by name (`error`, `message`, `code`, `details`, `status`, `errors`).
+pub(crate) fn error_body(
+    api: &Api,
+    status: StatusCode,
+    message: &str,
+    details: &[ValueError],
+) -> Value {
+    let Some(model) = api.error_models.first().and_then(|m| api.model(m)) else {
+        return json!({ "message": message });
+    };
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let detail_items: Vec<Value> = details
+        .iter()
+        .map(|d| json!({ "field": d.path, "message": d.message }))
+        .collect();
+    let mut obj = Map::new();
+    for f in &model.fields {
+        let value = match (f.name.as_str(), &f.ty) {
+            ("error", TypeRef::String) => json!(reason),
+            ("message", _) => json!(message),
+            ("code" | "status_code", TypeRef::Integer) => json!(status.as_u16()),
+            ("status", TypeRef::String) => json!("error"),
+            ("details", _) => Value::Array(detail_items.clone()),
+            ("errors", _) => json!([{ "code": status.as_u16(), "message": message }]),
+            _ if f.optional => continue,
+            (_, TypeRef::Integer) => json!(status.as_u16()),
+            (_, TypeRef::String) => json!(message),
+            _ => Value::Null,
+        };
+        obj.insert(f.name.clone(), value);
+    }
+    Value::Object(obj)
+}
+
+fn api_error(api: &Api, status: StatusCode, message: &str, details: &[ValueError]) -> Response {
+    json_response(status, &error_body(api, status, message, details))
+}
+
+/// Whether the request carries the key the API expects.
+fn authorized(shared: &Shared, api: &Api, headers: &axum::http::HeaderMap) -> bool {
+    let key = shared.key_for(&api.name);
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match &api.auth {
+        Auth::Header { name } => get(name) == Some(key),
+        Auth::Bearer => get("authorization")
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| t == key),
+        Auth::None => true,
+    }
+}
+
+/// Every endpoint route lands here.
+pub(crate) async fn endpoint(
+    shared: Arc<Shared>,
+    api: Arc<Api>,
+    index: usize,
+    params: HashMap<String, String>,
+    req: Request,
+) -> Response {
+    let ep = &api.endpoints[index];
+    let route = format!("{}.{}", api.name, ep.name);
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return api_error(
+                &api,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large",
+                &[],
+            );
+        }
+    };
+    lock(&shared.requests).push(RecordedRequest {
+        route: route.clone(),
+        method: parts.method.to_string(),
+        uri: parts.uri.to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+
+    if let Some(fault) = shared.faults.take(&route) {
+        match fault {
+            Fault::Delay { millis } => tokio::time::sleep(Duration::from_millis(millis)).await,
+            Fault::Status { status } => {
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return api_error(&api, status, "injected fault", &[]);
+            }
+            Fault::DropConnection => {
+                let mut resp = Response::new(Body::empty());
+                resp.extensions_mut().insert(DropConnection);
+                return resp;
+            }
+            Fault::TruncatedBody => {
+                let full = example_or_null(ep).to_string();
+                let half = full.as_bytes()[..full.len() / 2].to_vec();
+                let mut resp = Response::new(Body::from(half));
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                resp.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
+                return resp;
+            }
+            Fault::MalformedBody => {
+                let mut resp = (StatusCode::OK, "{\"id\": \"truncated\", [").into_response();
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                return resp;
+            }
+            Fault::RateLimited { retry_after_secs } => {
+                let mut resp = api_error(
+                    &api,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate limit exceeded",
+                    &[],
+                );
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                return resp;
+            }
+        }
+    }
+
+    if !authorized(&shared, &api, &parts.headers) {
+        return api_error(
+            &api,
+            StatusCode::UNAUTHORIZED,
+            "missing or invalid API key",
+            &[],
+        );
+    }
+
+    let mut json_body = Value::Null;
+    if let Some(b) = &ep.body {
+        json_body = match serde_json::from_slice::<Value>(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                let detail = ValueError {
+                    path: String::new(),
+                    message: format!("malformed JSON: {e}"),
+                };
+                return api_error(
+                    &api,
+                    StatusCode::BAD_REQUEST,
+                    "The request contains malformed data",
+                    &[detail],
+                );
+            }
+        };
+        let problems = api.check_value(&TypeRef::Model(b.model.clone()), &json_body);
+        if !problems.is_empty() {
+            return api_error(
+                &api,
+                StatusCode::BAD_REQUEST,
+                "The request contains invalid parameters or malformed data",
+                &problems,
+            );
+        }
+    }
+
+    match (api.name.as_str(), ep.name.as_str()) {
+        ("fivecents", "resend_notification") => resend(&shared, &api, &json_body).await,
+        ("omegastream", "list_webhook_events") => list_events(&shared, &api, &params),
+        ("omegastream", "get_webhook_event") => get_event(&shared, &api, &params),
+        _ => json_response(
+            StatusCode::from_u16(ep.response.status).unwrap_or(StatusCode::OK),
+            &example_or_null(ep),
+        ),
+    }
+}
+
+/// The endpoint's first success example, or `null`.
+fn example_or_null(ep: &Endpoint) -> Value {
+    ep.examples
+        .iter()
+        .filter(|e| (200..300).contains(&e.status))
+        .find_map(|e| e.response.as_deref())
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// 5centscdn resend: find the job, POST its payload to every webhook URL, log the calls.
+async fn resend(shared: &Shared, api: &Api, body: &Value) -> Response {
+    let zoneid = body.get("zoneid").and_then(Value::as_i64);
+    let job = shared.jobs.iter().find(|j| {
+        Some(j.zoneid) == zoneid
+            && (body.get("index").and_then(Value::as_i64) == Some(j.index)
+                || body.get("infile").and_then(Value::as_str) == Some(j.infile.as_str())
+                || body.get("outfile").and_then(Value::as_str) == Some(j.outfile.as_str()))
+    });
+    let Some(job) = job else {
+        return api_error(
+            api,
+            StatusCode::NOT_FOUND,
+            "no completed encode job matches",
+            &[],
+        );
+    };
+    let urls = lock(&shared.webhook_urls).clone();
+    let mut log = Vec::with_capacity(urls.len());
+    for url in urls {
+        let time = now_secs();
+        let payload = serde_json::to_vec(&job.payload).unwrap_or_default();
+        let request = shared
+            .http
+            .post(&url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(payload);
+        let entry = match request.send().await {
+            Ok(resp) => {
+                let code = resp.status().as_u16();
+                match resp.text().await {
+                    Ok(text) => {
+                        json!({"time": time, "hook": url, "body": job.payload, "respCode": code, "respBody": text, "error": null})
+                    }
+                    Err(e) => {
+                        json!({"time": time, "hook": url, "body": job.payload, "respCode": code, "respBody": null, "error": e.to_string()})
+                    }
+                }
+            }
+            Err(e) => {
+                json!({"time": time, "hook": url, "body": job.payload, "respCode": null, "respBody": null, "error": e.to_string()})
+            }
+        };
+        log.push(entry);
+    }
+    json_response(StatusCode::OK, &Value::Array(log))
+}
+
+fn known_endpoint(shared: &Shared, id: &str) -> bool {
+    shared
+        .events
+        .iter()
+        .any(|e| e.get("endpoint_id").and_then(Value::as_str) == Some(id))
+}
+
+/// OmegaStream list: the endpoint's events as the list shows them (`ocid`, null `data` and
+/// `response`, zero `created_at`).
+fn list_events(shared: &Shared, api: &Api, params: &HashMap<String, String>) -> Response {
+    let id = params.get("id").map_or("", String::as_str);
+    if !known_endpoint(shared, id) {
+        return api_error(
+            api,
+            StatusCode::NOT_FOUND,
+            "webhook endpoint not found",
+            &[],
+        );
+    }
+    let items: Vec<Value> = shared
+        .events
+        .iter()
+        .filter(|e| e.get("endpoint_id").and_then(Value::as_str) == Some(id))
+        .map(|e| {
+            let mut item = e.clone();
+            if let Some(obj) = item.as_object_mut() {
+                if let Some(coid) = obj.remove("coid") {
+                    obj.insert("ocid".into(), coid);
+                }
+                obj.insert("created_at".into(), json!("0001-01-01T00:00:00Z"));
+                obj.insert("data".into(), Value::Null);
+                obj.insert("response".into(), Value::Null);
+            }
+            item
+        })
+        .collect();
+    json_response(StatusCode::OK, &Value::Array(items))
+}
+
+/// OmegaStream get: one event in full.
+fn get_event(shared: &Shared, api: &Api, params: &HashMap<String, String>) -> Response {
+    let id = params.get("id").map_or("", String::as_str);
+    let eid = params.get("eid").map_or("", String::as_str);
+    let event = shared.events.iter().find(|e| {
+        e.get("endpoint_id").and_then(Value::as_str) == Some(id)
+            && e.get("id").and_then(Value::as_str) == Some(eid)
+    });
+    match event {
+        Some(e) => json_response(StatusCode::OK, e),
+        None => api_error(api, StatusCode::NOT_FOUND, "webhook event not found", &[]),
+    }
+}
+
+/// `/__admin/…` routes.
+pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
+    use axum::routing::{get, post, put};
+    let faults_set = {
+        let shared = shared.clone();
+        move |body: Bytes| {
+            let shared = shared.clone();
+            async move {
+                match serde_json::from_slice::<FaultRule>(&body) {
+                    Ok(rule) => {
+                        shared.faults.set(rule);
+                        StatusCode::NO_CONTENT.into_response()
+                    }
+                    Err(e) => {
+                        (StatusCode::BAD_REQUEST, format!("invalid fault: {e}")).into_response()
+                    }
+                }
+            }
+        }
+    };
+    let faults_clear = {
+        let shared = shared.clone();
+        move || {
+            let shared = shared.clone();
+            async move {
+                shared.faults.clear();
+                StatusCode::NO_CONTENT
+            }
+        }
+    };
+    let requests = {
+        let shared = shared.clone();
+        move || {
+            let shared = shared.clone();
+            async move { json_response(StatusCode::OK, &json!(*lock(&shared.requests))) }
+        }
+    };
+    let webhooks = {
+        let shared = shared.clone();
+        move |body: Bytes| {
+            let shared = shared.clone();
+            async move {
+                match serde_json::from_slice::<Vec<String>>(&body) {
+                    Ok(urls) => {
+                        *lock(&shared.webhook_urls) = urls;
+                        StatusCode::NO_CONTENT.into_response()
+                    }
+                    Err(e) => (
+                        StatusCode::BAD_REQUEST,
+                        format!("expected a JSON array of URLs: {e}"),
+                    )
+                        .into_response(),
+                }
+            }
+        }
+    };
+    axum::Router::new()
+        .route("/__admin/faults", post(faults_set).delete(faults_clear))
+        .route("/__admin/requests", get(requests))
+        .route("/__admin/webhooks", put(webhooks))
+}

@@ -1,0 +1,416 @@
+//! # hookspec-mock
+//!
+//! A local emulator of the APIs hookspec binds, driven by the same spec files: every endpoint
+//! in `api-specs/` becomes a route, so adding a spec adds a route with no Rust written.
+//!
+//! - **Routes.** Each API is mounted under `/<api name>`: point a client's base URL at
+//!   [`RunningEmulator::base_url`] (`http://127.0.0.1:PORT/fivecents`).
+//! - **Auth** as the spec says (`X-API-Key` header, Bearer token); a missing or wrong key is a
+//!   401 in the API's error format. The key is [`DEFAULT_KEY`] unless set per API.
+//! - **Validation.** JSON bodies are checked against the spec (types, required fields,
+//!   "exactly one of" groups); a bad body is a 400 whose `details` name the fields.
+//! - **State.** Seeded from `seed.json` (encode jobs and webhook events); list and get read
+//!   the same events, list items carry null `data`/`response` and the zero `created_at`, as
+//!   the real API does; unknown ids are 404s.
+//! - **Resend** looks the job up and really POSTs its completion payload to every configured
+//!   webhook URL, answering with the log of those calls; a failing URL is logged with its
+//!   error and the others are still called.
+//! - **Endpoints without a behaviour of their own** answer with their spec's first example.
+//! - **Faults** per route ([`Fault`]): status, delay, dropped connection, truncated body,
+//!   malformed body, 429 with `Retry-After`, optionally for the next N requests only; from
+//!   Rust ([`RunningEmulator::inject`]) or over HTTP (`POST /__admin/faults`).
+//! - **Admin routes:** `POST/DELETE /__admin/faults`, `GET /__admin/requests`,
+//!   `PUT /__admin/webhooks` (a JSON array of URLs).
+
+mod faults;
+mod handlers;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::routing::{MethodFilter, MethodRouter};
+use hookspec_spec::{Api, ApiSources, SourceFile};
+use hyper_util::rt::TokioIo;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use faults::{Fault, FaultRule};
+
+/// The key every API accepts unless [`EmulatorBuilder::key`] sets another.
+pub const DEFAULT_KEY: &str = "hookspec-test-key";
+
+/// The seed state shipped with the crate.
+const SEED: &str = include_str!("../seed.json");
+
+/// What can go wrong starting the emulator.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MockError {
+    /// The embedded specs do not load (a bug: the build would have failed).
+    #[error("the embedded specs are invalid: {0}")]
+    Spec(String),
+    /// The seed state is not valid JSON of the expected shape.
+    #[error("invalid seed state: {0}")]
+    Seed(#[from] serde_json::Error),
+    /// Binding or serving failed.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Io {
+        /// Port asked for.
+        port: u16,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The HTTP client for webhook calls could not be built.
+    #[error("cannot build the webhook HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// One request the emulator received.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedRequest {
+    /// `<api>.<endpoint>`.
+    pub route: String,
+    /// Method.
+    pub method: String,
+    /// Path and query.
+    pub uri: String,
+    /// Headers (credentials included: this is a test tool).
+    pub headers: Vec<(String, String)>,
+    /// Body as text.
+    pub body: String,
+}
+
+/// An encode job of the 5centscdn seed state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    /// Zone.
+    pub zoneid: i64,
+    /// Index within the zone.
+    pub index: i64,
+    /// Input file.
+    pub infile: String,
+    /// Output file.
+    pub outfile: String,
+    /// The completion payload re-POSTed by a resend.
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct SeedFile {
+    fivecents: FivecentsSeed,
+    omegastream: OmegaSeed,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct FivecentsSeed {
+    webhook_urls: Vec<String>,
+    jobs: Vec<Job>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct OmegaSeed {
+    events: Vec<serde_json::Value>,
+}
+
+/// State shared by every connection.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) apis: Vec<Arc<Api>>,
+    pub(crate) keys: HashMap<String, String>,
+    pub(crate) default_key: String,
+    pub(crate) webhook_urls: Mutex<Vec<String>>,
+    pub(crate) jobs: Vec<Job>,
+    pub(crate) events: Vec<serde_json::Value>,
+    pub(crate) faults: faults::Faults,
+    pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl Shared {
+    pub(crate) fn key_for(&self, api: &str) -> &str {
+        self.keys
+            .get(api)
+            .map_or(self.default_key.as_str(), String::as_str)
+    }
+}
+
+/// Every API the `hookspec` crate binds, parsed from the spec text it embeds.
+pub fn embedded_apis() -> Result<Vec<Api>, MockError> {
+    hookspec::APIS
+        .iter()
+        .map(|entry| {
+            let file = |(path, text): &(&str, &str)| SourceFile {
+                path: (*path).to_owned(),
+                text: (*text).to_owned(),
+            };
+            let (first, rest) = entry
+                .spec_sources
+                .split_first()
+                .ok_or_else(|| MockError::Spec(format!("{} has no spec files", entry.meta.name)))?;
+            let sources = ApiSources {
+                api: file(first),
+                endpoints: rest.iter().map(file).collect(),
+            };
+            hookspec_spec::parse_api(&sources).map_err(|d| MockError::Spec(d.to_string()))
+        })
+        .collect()
+}
+
+/// Configures an emulator.
+#[derive(Debug, Default)]
+pub struct EmulatorBuilder {
+    keys: HashMap<String, String>,
+    default_key: Option<String>,
+    webhook_urls: Option<Vec<String>>,
+    port: u16,
+}
+
+/// Entry point: `Emulator::builder()…start().await`.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the seed state, [`DEFAULT_KEY`] and a free port.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+impl EmulatorBuilder {
+    /// The key `api` accepts.
+    pub fn key(mut self, api: &str, key: impl Into<String>) -> Self {
+        self.keys.insert(api.to_owned(), key.into());
+        self
+    }
+
+    /// The key every API accepts unless set per API.
+    pub fn default_key(mut self, key: impl Into<String>) -> Self {
+        self.default_key = Some(key.into());
+        self
+    }
+
+    /// Webhook URLs a 5centscdn resend POSTs to (replacing the seed's).
+    pub fn webhook_urls(mut self, urls: Vec<String>) -> Self {
+        self.webhook_urls = Some(urls);
+        self
+    }
+
+    /// Port on 127.0.0.1 (0, the default, picks a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving in the background.
+    pub async fn start(self) -> Result<RunningEmulator, MockError> {
+        let seed: SeedFile = serde_json::from_str(SEED)?;
+        let apis = embedded_apis()?.into_iter().map(Arc::new).collect();
+        hookspec::runtime::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()?;
+        let shared = Arc::new(Shared {
+            apis,
+            keys: self.keys,
+            default_key: self.default_key.unwrap_or_else(|| DEFAULT_KEY.to_owned()),
+            webhook_urls: Mutex::new(self.webhook_urls.unwrap_or(seed.fivecents.webhook_urls)),
+            jobs: seed.fivecents.jobs,
+            events: seed.omegastream.events,
+            faults: faults::Faults::default(),
+            requests: Mutex::new(Vec::new()),
+            http,
+        });
+        let port = self.port;
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|source| MockError::Io { port, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| MockError::Io { port, source })?;
+        let router = router(&shared);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, router, stop_rx));
+        Ok(RunningEmulator {
+            addr,
+            shared,
+            stop: stop_tx,
+            task: Some(task),
+        })
+    }
+}
+
+/// Marks a response whose connection must be closed instead of answered.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DropConnection;
+
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+async fn accept_loop(listener: TcpListener, router: axum::Router, mut stop: watch::Receiver<bool>) {
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(s) => s,
+                Err(_) => continue,
+            },
+            _ = stop.changed() => return,
+        };
+        let router = router.clone();
+        tokio::spawn(async move {
+            let svc =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let router = router.clone();
+                    async move {
+                        let resp =
+                            tower::ServiceExt::oneshot(router, req.map(axum::body::Body::new))
+                                .await
+                                .unwrap_or_else(|never| match never {});
+                        if resp.extensions().get::<DropConnection>().is_some() {
+                            // A service error makes hyper close the connection without a response.
+                            return Err(Dropped);
+                        }
+                        Ok(resp)
+                    }
+                });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+fn method_filter(m: hookspec_spec::Method) -> MethodFilter {
+    use hookspec_spec::Method as M;
+    match m {
+        M::Get => MethodFilter::GET,
+        M::Post => MethodFilter::POST,
+        M::Put => MethodFilter::PUT,
+        M::Patch => MethodFilter::PATCH,
+        M::Delete => MethodFilter::DELETE,
+        M::Head => MethodFilter::HEAD,
+    }
+}
+
+/// One route per endpoint of every API, plus the admin routes.
+fn router(shared: &Arc<Shared>) -> axum::Router {
+    let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
+    for api in &shared.apis {
+        for (index, ep) in api.endpoints.iter().enumerate() {
+            let path = format!("/{}{}", api.name, ep.path);
+            let handler = {
+                let shared = shared.clone();
+                let api = api.clone();
+                move |params: Option<axum::extract::Path<HashMap<String, String>>>,
+                      req: axum::extract::Request| {
+                    let params = params.map(|p| p.0).unwrap_or_default();
+                    handlers::endpoint(shared, api, index, params, req)
+                }
+            };
+            let entry = by_path.remove(&path).unwrap_or_default();
+            by_path.insert(path, entry.on(method_filter(ep.method), handler));
+        }
+    }
+    let mut router = axum::Router::new();
+    for (path, methods) in by_path {
+        router = router.route(&path, methods);
+    }
+    router.merge(handlers::admin(shared.clone()))
+}
+
+/// A running emulator; stops when dropped or on [`RunningEmulator::shutdown`].
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL to give a client of `api`: `http://127.0.0.1:PORT/<api>`.
+    pub fn base_url(&self, api: &str) -> String {
+        format!("http://{}/{api}", self.addr)
+    }
+
+    /// The key `api` accepts.
+    pub fn key(&self, api: &str) -> String {
+        self.shared.key_for(api).to_owned()
+    }
+
+    /// Injects a fault on `route` (`<api>.<endpoint>`) for the next `times` requests (`None`:
+    /// until cleared).
+    pub fn inject(&self, route: &str, fault: Fault, times: Option<u32>) {
+        self.shared.faults.set(FaultRule {
+            route: route.to_owned(),
+            fault,
+            times,
+        });
+    }
+
+    /// Clears every fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// Replaces the webhook URLs a resend POSTs to.
+    pub fn set_webhook_urls(&self, urls: Vec<String>) {
+        *lock(&self.shared.webhook_urls) = urls;
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Stops accepting connections and waits for the accept loop to end.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs the emulator on `127.0.0.1:port` until Ctrl-C (what `hookspec mock serve` does).
+pub async fn serve(builder: EmulatorBuilder) -> Result<(), MockError> {
+    let running = builder.start().await?;
+    eprintln!("hookspec emulator listening on http://{}", running.addr());
+    for api in &running.shared.apis {
+        eprintln!(
+            "  {}: {} (key: {})",
+            api.name,
+            running.base_url(&api.name),
+            running.key(&api.name)
+        );
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    running.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,329 @@
+//! The generated clients against the emulator, for every endpoint: real HTTP on 127.0.0.1.
+
+use std::time::{Duration, Instant};
+
+use hookspec::fivecents::{self, ApiErrorBody, JobSelector, ResendNotificationRequest};
+use hookspec::omegastream::{self, EventType};
+use hookspec::{Error, TransportErrorKind};
+use hookspec_mock::{DEFAULT_KEY, Emulator, Fault, RunningEmulator};
+use hookspec_tests::{Recorder, Reply};
+
+async fn start() -> RunningEmulator {
+    Emulator::builder().start().await.unwrap()
+}
+
+fn five(emu: &RunningEmulator, key: &str) -> fivecents::Client {
+    fivecents::Client::builder()
+        .base_url(emu.base_url("fivecents"))
+        .credentials(key)
+        .build()
+        .unwrap()
+}
+
+fn omega(emu: &RunningEmulator, key: &str) -> omegastream::Client {
+    omegastream::Client::builder()
+        .base_url(emu.base_url("omegastream"))
+        .credentials(key)
+        .build()
+        .unwrap()
+}
+
+const ENDPOINT: &str = "6336cd2b5790c27875f70d96";
+
+#[tokio::test]
+async fn list_and_get_agree() {
+    let emu = start().await;
+    let client = omega(&emu, DEFAULT_KEY);
+    let list = client.list_webhook_events(ENDPOINT).await.unwrap();
+    assert_eq!(list.len(), 2);
+    for item in &list {
+        assert_eq!(item.data, None);
+        assert_eq!(item.response, None);
+        assert_eq!(item.created_at, None, "list items carry the zero time");
+        let full = client.get_webhook_event(ENDPOINT, &item.id).await.unwrap();
+        assert_eq!(full.id, item.id);
+        assert_eq!(
+            full.ocid, item.ocid,
+            "`coid` of the detail equals `ocid` of the list"
+        );
+        assert_eq!(full.created, item.created);
+        assert_eq!(full.event_type, item.event_type);
+        assert!(full.data.is_some());
+        assert_eq!(full.response.unwrap().status_code, 200);
+        assert!(full.created_at.is_some());
+    }
+    assert_eq!(list[1].event_type, EventType::VideoUploaded);
+}
+
+#[tokio::test]
+async fn unknown_ids_are_404s_in_the_api_format() {
+    let emu = start().await;
+    let client = omega(&emu, DEFAULT_KEY);
+    let err = client.list_webhook_events("nope").await.unwrap_err();
+    let api = err.as_api().unwrap();
+    assert_eq!(api.status, 404);
+    let Some(omegastream::ApiErrorBody::ErrorBody(body)) = &api.body else {
+        panic!("{err:?}")
+    };
+    assert_eq!(body.message, "webhook endpoint not found");
+    let err = client
+        .get_webhook_event(ENDPOINT, "nope")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().unwrap(), 404);
+    let err = five(&emu, DEFAULT_KEY)
+        .resend_notification(&ResendNotificationRequest {
+            zoneid: 1234,
+            job: JobSelector::Index(99),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().unwrap(), 404);
+}
+
+#[tokio::test]
+async fn wrong_or_missing_keys_are_401s() {
+    let emu = start().await;
+    let err = omega(&emu, "wrong")
+        .list_webhook_events(ENDPOINT)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().unwrap(), 401);
+    let err = five(&emu, "wrong")
+        .resend_notification(&ResendNotificationRequest {
+            zoneid: 1234,
+            job: JobSelector::Index(0),
+        })
+        .await
+        .unwrap_err();
+    let api = err.as_api().unwrap();
+    assert_eq!(api.status, 401);
+    assert!(
+        matches!(&api.body, Some(ApiErrorBody::ResendError(e)) if e.code == 401),
+        "{err:?}"
+    );
+    // No header at all.
+    let raw = reqwest::Client::new()
+        .post(format!(
+            "{}/transcoding/notifications/resend",
+            emu.base_url("fivecents")
+        ))
+        .body(r#"{"zoneid": 1234, "index": 0}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 401);
+}
+
+async fn raw_resend(emu: &RunningEmulator, body: &str) -> (u16, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}/transcoding/notifications/resend",
+            emu.base_url("fivecents")
+        ))
+        .header("X-API-Key", DEFAULT_KEY)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (
+        status,
+        serde_json::from_str(&resp.text().await.unwrap()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn invalid_bodies_are_400s_naming_the_field() {
+    let emu = start().await;
+    let (status, body) = raw_resend(&emu, r#"{"zoneid": 1234}"#).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["details"][0]["field"], "index");
+    assert!(
+        body["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("exactly one of"),
+        "{body}"
+    );
+
+    let (status, body) = raw_resend(&emu, r#"{"zoneid": 1234, "index": 0, "infile": "a"}"#).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["details"][0]["field"], "infile");
+    assert!(
+        body["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("index and infile"),
+        "{body}"
+    );
+
+    let (status, body) = raw_resend(&emu, r#"{"zoneid": "x", "index": 0}"#).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["details"][0]["field"], "zoneid");
+
+    let (status, body) = raw_resend(&emu, "{not json").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "Bad Request");
+    assert!(
+        emu.requests()
+            .iter()
+            .all(|r| r.route == "fivecents.resend_notification")
+    );
+}
+
+#[tokio::test]
+async fn resend_posts_the_payload_to_every_webhook_and_logs_failures() {
+    let receiver = Recorder::start(vec![Reply::json(200, "received")]).await;
+    // A port that was bound and released: connection refused.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", l.local_addr().unwrap())
+    };
+    let emu = Emulator::builder()
+        .webhook_urls(vec![dead.clone(), receiver.url("/hook")])
+        .start()
+        .await
+        .unwrap();
+    let log = five(&emu, DEFAULT_KEY)
+        .resend_notification(&ResendNotificationRequest {
+            zoneid: 1234,
+            job: JobSelector::Infile("uploads/keynote.mov".into()),
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].hook, dead);
+    assert!(
+        log[0].error.as_deref().is_some_and(|e| !e.is_empty()),
+        "{:?}",
+        log[0]
+    );
+    assert_eq!(log[0].resp_code, None);
+    assert_eq!(log[1].hook, receiver.url("/hook"));
+    assert_eq!(log[1].resp_code, Some(200));
+    assert_eq!(log[1].resp_body.as_deref(), Some("received"));
+    assert_eq!(log[1].error, None);
+
+    let got = receiver.requests();
+    assert_eq!(got.len(), 1, "the receiver got the payload exactly once");
+    assert_eq!(got[0].method, "POST");
+    let payload = got[0].json();
+    assert_eq!(payload[0]["index"], 1);
+    assert_eq!(payload[0]["infile"], "uploads/keynote.mov");
+    assert_eq!(log[1].body, payload.as_array().unwrap().clone());
+}
+
+#[tokio::test]
+async fn injected_status_then_healthy() {
+    let emu = start().await;
+    emu.inject(
+        "omegastream.list_webhook_events",
+        Fault::Status { status: 503 },
+        Some(1),
+    );
+    let client = omega(&emu, DEFAULT_KEY);
+    let err = client.list_webhook_events_builder(ENDPOINT).send().await;
+    // Either the runtime retried past the one injected 503, or it reports it.
+    match err {
+        Ok(list) => assert_eq!(list.len(), 2),
+        Err(e) => assert_eq!(e.status().unwrap(), 503),
+    }
+    assert_eq!(client.list_webhook_events(ENDPOINT).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn injected_delay_is_observed() {
+    let emu = start().await;
+    emu.inject(
+        "omegastream.get_webhook_event",
+        Fault::Delay { millis: 200 },
+        Some(1),
+    );
+    let started = Instant::now();
+    omega(&emu, DEFAULT_KEY)
+        .get_webhook_event(ENDPOINT, "63377e715790c27875f70dbd")
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(200));
+}
+
+#[tokio::test]
+async fn injected_transport_faults_become_typed_errors() {
+    let emu = start().await;
+    let client = five(&emu, DEFAULT_KEY);
+    let body = ResendNotificationRequest {
+        zoneid: 1234,
+        job: JobSelector::Index(0),
+    };
+
+    emu.inject("fivecents.resend_notification", Fault::DropConnection, None);
+    let err = client.resend_notification(&body).await.unwrap_err();
+    let Error::Transport(t) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(err.may_have_been_delivered(), "{t:?}");
+
+    emu.inject("fivecents.resend_notification", Fault::TruncatedBody, None);
+    let err = client.resend_notification(&body).await.unwrap_err();
+    let Error::Transport(t) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(t.kind, TransportErrorKind::Io, "{t:?}");
+
+    emu.inject("fivecents.resend_notification", Fault::MalformedBody, None);
+    let err = client.resend_notification(&body).await.unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+
+    emu.inject(
+        "fivecents.resend_notification",
+        Fault::RateLimited {
+            retry_after_secs: 7,
+        },
+        None,
+    );
+    let err = client.resend_notification(&body).await.unwrap_err();
+    let api = err.as_api().unwrap();
+    assert_eq!(api.status, 429);
+    assert_eq!(api.headers["retry-after"], "7");
+
+    emu.clear_faults();
+    client.resend_notification(&body).await.unwrap();
+    let resends = emu
+        .requests()
+        .iter()
+        .filter(|r| r.route == "fivecents.resend_notification")
+        .count();
+    assert_eq!(
+        resends, 5,
+        "the non-idempotent resend is never sent twice by the client"
+    );
+}
+
+#[tokio::test]
+async fn faults_can_be_set_over_http() {
+    let emu = start().await;
+    let http = reqwest::Client::new();
+    let admin = format!("http://{}/__admin/faults", emu.addr());
+    let resp = http
+        .post(&admin)
+        .body(r#"{"route": "omegastream.list_webhook_events", "fault": {"kind": "status", "status": 418}, "times": 1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    let bad = http
+        .post(&admin)
+        .body(r#"{"route": 1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let err = omega(&emu, DEFAULT_KEY)
+        .list_webhook_events(ENDPOINT)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().unwrap(), 418);
+}
