@@ -130,6 +130,12 @@ impl Recorder {
     }
 }
 
+/// A plain reqwest client for requests the typed clients cannot make (malformed bodies…).
+pub fn raw_http() -> reqwest::Client {
+    hookspec::runtime::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 /// The APIs as the specs describe them, read from the text the bindings embed.
 pub fn spec(sources: &[(&str, &str)]) -> hookspec_spec::Api {
     let file = |(path, text): &(&str, &str)| hookspec_spec::SourceFile {

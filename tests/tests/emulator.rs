@@ -103,7 +103,7 @@ async fn wrong_or_missing_keys_are_401s() {
         "{err:?}"
     );
     // No header at all.
-    let raw = reqwest::Client::new()
+    let raw = hookspec_tests::raw_http()
         .post(format!(
             "{}/transcoding/notifications/resend",
             emu.base_url("fivecents")
@@ -116,7 +116,7 @@ async fn wrong_or_missing_keys_are_401s() {
 }
 
 async fn raw_resend(emu: &RunningEmulator, body: &str) -> (u16, serde_json::Value) {
-    let resp = reqwest::Client::new()
+    let resp = hookspec_tests::raw_http()
         .post(format!(
             "{}/transcoding/notifications/resend",
             emu.base_url("fivecents")
@@ -305,7 +305,7 @@ async fn injected_transport_faults_become_typed_errors() {
 #[tokio::test]
 async fn faults_can_be_set_over_http() {
     let emu = start().await;
-    let http = reqwest::Client::new();
+    let http = hookspec_tests::raw_http();
     let admin = format!("http://{}/__admin/faults", emu.addr());
     let resp = http
         .post(&admin)

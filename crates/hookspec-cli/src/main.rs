@@ -1,0 +1,277 @@
+//! `hookspec`: one subcommand per spec'd endpoint (`hookspec <api> <endpoint> …`), the
+//! embedded emulator (`hookspec mock serve`), fault injection (`hookspec mock fault`) and a
+//! demo of the main job (`hookspec demo`).
+//!
+//! With no `--base-url` and no key, endpoint commands run against the embedded, seeded
+//! emulator and say so on stderr: no network and no key needed.
+
+mod demo;
+mod exec;
+mod output;
+mod spec_cli;
+
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use hookspec_spec::{Api, ApiSources, SourceFile};
+
+/// Exit codes, documented in `--help`.
+const EXIT_HELP: &str = "Exit codes: 0 success, 1 API error (the server answered with an error status), \
+2 usage error, 3 transport error (no complete response), 4 other error (e.g. a response that does not decode).\n\
+Keys: --key or HOOKSPEC_<API>_KEY (e.g. HOOKSPEC_FIVECENTS_KEY); never printed.\n\
+With neither --base-url nor a key, commands run against the embedded emulator.";
+
+/// Why a command failed, and so its exit code.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The server answered with an error status (exit 1).
+    Api(String),
+    /// Bad arguments or configuration (exit 2).
+    Usage(String),
+    /// No complete response (exit 3).
+    Transport(String),
+    /// Anything else (exit 4).
+    Other(String),
+}
+
+impl Failure {
+    fn exit(&self) -> ExitCode {
+        let (code, kind, msg) = match self {
+            Failure::Api(m) => (1, "API error", m),
+            Failure::Usage(m) => (2, "usage error", m),
+            Failure::Transport(m) => (3, "transport error", m),
+            Failure::Other(m) => (4, "error", m),
+        };
+        eprintln!("hookspec: {kind}: {msg}");
+        ExitCode::from(code)
+    }
+}
+
+/// Where to send requests.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub(crate) base_url: Option<String>,
+    pub(crate) key: Option<String>,
+}
+
+/// The specs embedded in the `hookspec` crate, parsed.
+fn apis() -> Result<Vec<Api>, Failure> {
+    hookspec::APIS
+        .iter()
+        .map(|entry| {
+            let file = |(path, text): &(&str, &str)| SourceFile {
+                path: (*path).to_owned(),
+                text: (*text).to_owned(),
+            };
+            let (first, rest) = entry
+                .spec_sources
+                .split_first()
+                .ok_or_else(|| Failure::Other(format!("{} has no spec", entry.meta.name)))?;
+            let sources = ApiSources {
+                api: file(first),
+                endpoints: rest.iter().map(file).collect(),
+            };
+            hookspec_spec::parse_api(&sources).map_err(|d| Failure::Other(d.to_string()))
+        })
+        .collect()
+}
+
+fn root_command(apis: &[Api]) -> Command {
+    let mut cmd = Command::new("hookspec")
+        .about("Call the webhook APIs of video platforms from their specs, or emulate them")
+        .after_help(EXIT_HELP)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .version(env!("CARGO_PKG_VERSION"));
+    for api in apis {
+        cmd = cmd.subcommand(spec_cli::api_command(api));
+    }
+    cmd.subcommand(
+        Command::new("mock")
+            .about("The local emulator of every API")
+            .subcommand_required(true)
+            .subcommand(
+                Command::new("serve").about("Serve the emulator on 127.0.0.1 until Ctrl-C").arg(
+                    Arg::new("port")
+                        .long("port")
+                        .value_parser(value_parser!(u16))
+                        .default_value("8080")
+                        .help("Port on 127.0.0.1 (0 picks a free one)"),
+                ),
+            )
+            .subcommand(
+                Command::new("fault")
+                    .about("Inject a fault into a running emulator's route")
+                    .arg(Arg::new("route").required(true).help("<api>.<endpoint>, e.g. fivecents.resend_notification"))
+                    .arg(
+                        Arg::new("kind")
+                            .required(true)
+                            .value_parser(["status", "delay", "drop", "truncate", "malformed", "rate-limit", "clear"]),
+                    )
+                    .arg(Arg::new("value").value_parser(value_parser!(u64)).help(
+                        "status code (status), milliseconds (delay) or Retry-After seconds (rate-limit)",
+                    ))
+                    .arg(Arg::new("times").long("times").value_parser(value_parser!(u32)).help("Only the next N requests"))
+                    .arg(
+                        Arg::new("admin-url")
+                            .long("admin-url")
+                            .required(true)
+                            .help("The emulator's address, e.g. http://127.0.0.1:8080"),
+                    ),
+            ),
+    )
+    .subcommand(
+        Command::new("demo")
+            .about("The main job against the embedded emulator: list events, show one, resend a job")
+            .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help("JSON output")),
+    )
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    hookspec::runtime::install_crypto_provider();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.exit(),
+    }
+}
+
+async fn run() -> Result<(), Failure> {
+    let apis = apis()?;
+    let matches = root_command(&apis).get_matches();
+    match matches.subcommand() {
+        Some(("mock", m)) => mock(m).await,
+        Some(("demo", m)) => demo::run(m.get_flag("json")).await,
+        Some((api_name, m)) => {
+            let api = apis
+                .iter()
+                .find(|a| a.name == api_name)
+                .ok_or_else(|| Failure::Usage(format!("unknown API `{api_name}`")))?;
+            let Some((cmd, em)) = m.subcommand() else {
+                return Err(Failure::Usage("missing endpoint".into()));
+            };
+            endpoint(api, cmd, em).await
+        }
+        None => Err(Failure::Usage("missing command".into())),
+    }
+}
+
+async fn endpoint(api: &Api, cmd: &str, m: &ArgMatches) -> Result<(), Failure> {
+    let ep = api
+        .endpoints
+        .iter()
+        .find(|e| spec_cli::command_name(&e.name) == cmd)
+        .ok_or_else(|| Failure::Usage(format!("unknown endpoint `{cmd}`")))?;
+    let entry = hookspec::APIS
+        .iter()
+        .find(|e| e.meta.name == api.name)
+        .ok_or_else(|| Failure::Other(format!("{} is not bound", api.name)))?;
+    let id = format!("{}.{}", api.name, ep.name);
+    let meta = entry
+        .endpoints
+        .iter()
+        .copied()
+        .find(|e| e.id == id)
+        .ok_or_else(|| Failure::Other(format!("{id} is not bound")))?;
+    let key = m.get_one::<String>("key").cloned().or_else(|| {
+        std::env::var(spec_cli::key_env(&api.name))
+            .ok()
+            .filter(|k| !k.is_empty())
+    });
+    let base_url = m.get_one::<String>("base-url").cloned();
+    // No target at all: the embedded emulator, so that the command works offline.
+    let emulator = if base_url.is_none() && key.is_none() {
+        // Its webhook URL is a receiver on 127.0.0.1, so a resend makes real calls locally.
+        let (hook, _) = demo::receiver().await?;
+        let emu = hookspec_mock::Emulator::builder()
+            .webhook_urls(vec![hook])
+            .start()
+            .await
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        eprintln!(
+            "hookspec: no --base-url and no key: using the embedded emulator at {} (seeded state)",
+            emu.base_url(&api.name)
+        );
+        Some(emu)
+    } else {
+        None
+    };
+    let target = match &emulator {
+        Some(emu) => Target {
+            base_url: Some(emu.base_url(&api.name)),
+            key: Some(emu.key(&api.name)),
+        },
+        None => Target { base_url, key },
+    };
+    let core = exec::client(entry, &target)?;
+    let value = exec::run(&core, meta, api, ep, m).await?;
+    print_value(&value, m.get_flag("json"));
+    Ok(())
+}
+
+pub(crate) fn print_value(value: &serde_json::Value, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        );
+    } else {
+        println!("{}", output::table(value));
+    }
+}
+
+async fn mock(m: &ArgMatches) -> Result<(), Failure> {
+    match m.subcommand() {
+        Some(("serve", s)) => {
+            let port = s.get_one::<u16>("port").copied().unwrap_or(8080);
+            hookspec_mock::serve(hookspec_mock::Emulator::builder().port(port))
+                .await
+                .map_err(|e| Failure::Other(e.to_string()))
+        }
+        Some(("fault", f)) => fault(f).await,
+        _ => Err(Failure::Usage("expected `serve` or `fault`".into())),
+    }
+}
+
+async fn fault(f: &ArgMatches) -> Result<(), Failure> {
+    let admin = f
+        .get_one::<String>("admin-url")
+        .map_or("", String::as_str)
+        .trim_end_matches('/');
+    let route = f.get_one::<String>("route").cloned().unwrap_or_default();
+    let kind = f.get_one::<String>("kind").map_or("", String::as_str);
+    let value = f.get_one::<u64>("value").copied();
+    let need = |what: &str| value.ok_or_else(|| Failure::Usage(format!("`{kind}` needs {what}")));
+    let http = reqwest::Client::new();
+    let request = if kind == "clear" {
+        http.delete(format!("{admin}/__admin/faults"))
+    } else {
+        let fault = match kind {
+            "status" => serde_json::json!({"kind": "status", "status": need("a status code")?}),
+            "delay" => serde_json::json!({"kind": "delay", "millis": need("milliseconds")?}),
+            "drop" => serde_json::json!({"kind": "drop_connection"}),
+            "truncate" => serde_json::json!({"kind": "truncated_body"}),
+            "malformed" => serde_json::json!({"kind": "malformed_body"}),
+            _ => {
+                serde_json::json!({"kind": "rate_limited", "retry_after_secs": need("Retry-After seconds")?})
+            }
+        };
+        let rule =
+            serde_json::json!({"route": route, "fault": fault, "times": f.get_one::<u32>("times")});
+        http.post(format!("{admin}/__admin/faults"))
+            .header("content-type", "application/json")
+            .body(rule.to_string())
+    };
+    let resp = request
+        .send()
+        .await
+        .map_err(|e| Failure::Transport(e.to_string()))?;
+    if resp.status().is_success() {
+        eprintln!("hookspec: fault `{kind}` set on {route}");
+        Ok(())
+    } else {
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        Err(Failure::Api(format!("HTTP {status}: {text}")))
+    }
+}
