@@ -155,3 +155,166 @@ pub fn example_response(api: &hookspec_spec::Api, endpoint: &str) -> String {
         .and_then(|e| e.examples.iter().find_map(|x| x.response.clone()))
         .expect("endpoint has an example response")
 }
+
+/// What the scripted server does with one request.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Answer with this status, extra headers and body.
+    Respond(u16, Vec<(&'static str, String)>, Vec<u8>),
+    /// Reset the connection (RST) before answering.
+    ResetBeforeResponse,
+    /// Send the headers and part of the body, then reset.
+    ResetMidBody,
+    /// Announce a longer body than is sent, then close normally.
+    Truncated,
+    /// Send the headers and part of the body, then stall.
+    StallBody,
+    /// Wait this long before answering 200 with this JSON body.
+    SlowHeaders(std::time::Duration, &'static str),
+}
+
+impl Step {
+    /// `200 OK` with a JSON body.
+    pub fn ok(body: &str) -> Self {
+        Step::Respond(
+            200,
+            vec![("content-type", "application/json".into())],
+            body.as_bytes().to_vec(),
+        )
+    }
+
+    /// A status with a JSON body.
+    pub fn status(status: u16, body: &str) -> Self {
+        Step::Respond(
+            status,
+            vec![("content-type", "application/json".into())],
+            body.as_bytes().to_vec(),
+        )
+    }
+}
+
+/// A raw HTTP/1.1 server over TCP on 127.0.0.1 that follows a script, one step per request
+/// (the last step repeats), and counts the requests it received.
+#[derive(Debug, Clone)]
+pub struct Scripted {
+    addr: SocketAddr,
+    hits: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Scripted {
+    /// Starts the server.
+    pub async fn start(steps: Vec<Step>) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("local addr");
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let steps = Arc::new(Mutex::new(steps));
+        let counter = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let steps = steps.clone();
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    while read_request(&mut stream).await {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        let step = {
+                            let mut s = steps.lock().expect("script lock");
+                            if s.len() > 1 {
+                                s.remove(0)
+                            } else {
+                                s[0].clone()
+                            }
+                        };
+                        if !play(&mut stream, step).await {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { addr, hits }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests received so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Reads one request (headers and a Content-Length body); false at end of stream.
+async fn read_request(stream: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte).await {
+            Ok(1) => buf.push(byte[0]),
+            _ => return false,
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+    let len = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    stream.read_exact(&mut body).await.is_ok()
+}
+
+/// Plays one step; false when the connection is finished.
+async fn play(stream: &mut tokio::net::TcpStream, step: Step) -> bool {
+    use tokio::io::AsyncWriteExt;
+    let head = |status: u16, len: usize, extra: &[(&'static str, String)]| {
+        let mut h = format!("HTTP/1.1 {status} X\r\ncontent-length: {len}\r\n");
+        for (k, v) in extra {
+            h.push_str(&format!("{k}: {v}\r\n"));
+        }
+        h.push_str("\r\n");
+        h.into_bytes()
+    };
+    match step {
+        Step::Respond(status, headers, body) => {
+            let mut out = head(status, body.len(), &headers);
+            out.extend_from_slice(&body);
+            stream.write_all(&out).await.is_ok()
+        }
+        Step::ResetBeforeResponse => {
+            let _ = stream.set_zero_linger();
+            false
+        }
+        Step::ResetMidBody => {
+            let _ = stream.write_all(&head(200, 100, &[])).await;
+            let _ = stream.write_all(b"[{\"id\": ").await;
+            let _ = stream.flush().await;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let _ = stream.set_zero_linger();
+            false
+        }
+        Step::Truncated => {
+            let _ = stream.write_all(&head(200, 100, &[])).await;
+            let _ = stream.write_all(b"[{\"id\": \"a\"").await;
+            let _ = stream.shutdown().await;
+            false
+        }
+        Step::StallBody => {
+            let _ = stream.write_all(&head(200, 100, &[])).await;
+            let _ = stream.write_all(b"[").await;
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            false
+        }
+        Step::SlowHeaders(wait, body) => {
+            tokio::time::sleep(wait).await;
+            let mut out = head(200, body.len(), &[]);
+            out.extend_from_slice(body.as_bytes());
+            stream.write_all(&out).await.is_ok()
+        }
+    }
+}

@@ -350,9 +350,22 @@ fn builder(ep: &Endpoint) -> TokenStream {
         impl<'a> #builder<'a> {
             #(#setters)*
 
-            /// Timeout of this call, overriding the client's.
+            /// Timeout of this call, retries included, overriding the client's.
             pub fn timeout(mut self, timeout: ::core::time::Duration) -> Self {
                 self.options.timeout = ::core::option::Option::Some(timeout);
+                self
+            }
+
+            /// Timeout of each attempt of this call, overriding the client's.
+            pub fn attempt_timeout(mut self, timeout: ::core::time::Duration) -> Self {
+                self.options.attempt_timeout = ::core::option::Option::Some(timeout);
+                self
+            }
+
+            /// Attempts for this call (1: no retry), overriding the client's retry policy.
+            /// Retries stay limited to what is safe for the endpoint.
+            pub fn max_attempts(mut self, attempts: u32) -> Self {
+                self.options.max_attempts = ::core::option::Option::Some(attempts);
                 self
             }
 

@@ -970,7 +970,14 @@ fn read_endpoint(st: &mut State, cx: &mut Cx<'_>, mut t: TableReader<'_, '_>) ->
     }
     // Parameters become arguments, builder fields and setters: their Rust names must be
     // unique and must not collide with what the builder already has.
-    let mut taken: Vec<&str> = vec!["client", "options", "timeout", "send"];
+    let mut taken: Vec<&str> = vec![
+        "client",
+        "options",
+        "timeout",
+        "attempt_timeout",
+        "max_attempts",
+        "send",
+    ];
     if body.is_some() {
         taken.push("body");
     }

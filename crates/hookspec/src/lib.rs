@@ -33,6 +33,7 @@
 extern crate self as hookspec;
 
 mod error;
+mod retry;
 pub mod runtime;
 mod types;
 
@@ -43,6 +44,7 @@ pub use error::{
     ApiError, DecodeError, Delivery, Error, InvalidRequest, TransportError, TransportErrorKind,
 };
 pub use hookspec_macros::include_api;
+pub use retry::RetryPolicy;
 pub use runtime::{CallOptions, ClientBuilder};
 pub use secrecy::SecretString;
 pub use types::{Timestamp, UnixSeconds};

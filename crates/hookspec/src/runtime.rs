@@ -20,6 +20,7 @@ use crate::error::{
     ApiError, DecodeError, Delivery, Error, InvalidRequest, TransportError, TransportErrorKind,
     excerpt,
 };
+use crate::retry::{RateLimiter, RetryBudget, RetryPolicy, retry_after};
 
 /// How an API authenticates requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,8 +207,12 @@ impl RequestParts {
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct CallOptions {
-    /// Timeout of the whole call.
+    /// Timeout of the whole call, retries and rate-limit waits included.
     pub timeout: Option<Duration>,
+    /// Timeout of each attempt.
+    pub attempt_timeout: Option<Duration>,
+    /// Attempts for this call (1: no retry).
+    pub max_attempts: Option<u32>,
 }
 
 /// Client settings.
@@ -216,8 +221,14 @@ pub struct CallOptions {
 pub struct Config {
     /// Connect timeout (applies when hookspec builds the `reqwest::Client`).
     pub connect_timeout: Duration,
-    /// Timeout of a whole call.
+    /// Timeout of a whole call, retries and rate-limit waits included.
     pub timeout: Duration,
+    /// Timeout of each attempt (sending, waiting for and reading the response).
+    pub attempt_timeout: Duration,
+    /// When and how calls are retried.
+    pub retry: RetryPolicy,
+    /// Client-side rate limit; defaults to the spec's.
+    pub rate_limit: Option<RateLimit>,
     /// Largest response body read; a larger one is refused.
     pub max_body_bytes: usize,
     /// User-Agent header.
@@ -228,7 +239,10 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
+            timeout: Duration::from_secs(60),
+            attempt_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            rate_limit: None,
             max_body_bytes: 16 * 1024 * 1024,
             user_agent: concat!("hookspec/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
@@ -250,6 +264,7 @@ pub struct ClientBuilder<C> {
     credentials: Option<SecretString>,
     http: Option<reqwest::Client>,
     config: Config,
+    rate_limit_set: bool,
     allow_insecure_http: bool,
     _client: std::marker::PhantomData<fn() -> C>,
 }
@@ -297,6 +312,7 @@ impl<C> ClientBuilder<C> {
             credentials: None,
             http: None,
             config: Config::default(),
+            rate_limit_set: false,
             allow_insecure_http: false,
             _client: std::marker::PhantomData,
         }
@@ -324,6 +340,25 @@ impl<C> ClientBuilder<C> {
     /// Timeout of a whole call (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
+        self
+    }
+
+    /// Timeout of each attempt (default 30 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.config.attempt_timeout = timeout;
+        self
+    }
+
+    /// When and how calls are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// Overrides the spec's rate limit; `None` turns client-side limiting off.
+    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.config.rate_limit = limit;
+        self.rate_limit_set = true;
         self
     }
 
@@ -381,13 +416,19 @@ impl<C> ClientBuilder<C> {
                     })?
             }
         };
+        let mut config = self.config;
+        if !self.rate_limit_set {
+            config.rate_limit = api.rate_limit;
+        }
         Ok(ClientCore {
             inner: Arc::new(Inner {
                 api,
                 http,
                 base_url,
                 auth,
-                config: self.config,
+                budget: RetryBudget::new(&config.retry),
+                limiter: config.rate_limit.map(RateLimiter::new),
+                config,
             }),
         })
     }
@@ -469,6 +510,8 @@ struct Inner {
     base_url: url::Url,
     auth: Option<(HeaderName, HeaderValue)>,
     config: Config,
+    budget: RetryBudget,
+    limiter: Option<RateLimiter>,
 }
 
 /// The shared, cheaply clonable state of a generated client.
@@ -489,6 +532,16 @@ impl fmt::Debug for ClientCore {
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
     }
+}
+
+/// Statuses after which an idempotent request is retried.
+const RETRY_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
+
+/// What happened so far in one call, kept when the call timeout cuts it short.
+#[derive(Debug, Default)]
+struct Progress {
+    attempts: u32,
+    sent: bool,
 }
 
 /// Names of response headers that carry a request id, most common first.
@@ -568,33 +621,138 @@ impl ClientCore {
             endpoint = endpoint.id,
             method = %endpoint.method,
             status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
         );
-        let timeout = opts.timeout.unwrap_or(self.inner.config.timeout);
-        let fut = self.attempt(
-            endpoint,
-            &req.path,
-            &req.query,
-            &req.headers,
-            req.body.as_deref(),
-        );
-        let result = match tokio::time::timeout(timeout, fut)
+        let total = opts.timeout.unwrap_or(self.inner.config.timeout);
+        let mut progress = Progress::default();
+        let result = tokio::time::timeout(total, self.send_with_retries(&req, opts, &mut progress))
             .instrument(span.clone())
             .await
-        {
-            Ok(r) => r,
-            Err(_) => Err(TransportError {
-                endpoint: endpoint.id,
-                kind: TransportErrorKind::Timeout,
-                delivery: Delivery::MaybeSent,
-                message: format!("no complete response within {timeout:?}"),
-                attempts: 1,
-                source: None,
-            }),
-        };
+            .unwrap_or_else(|_| {
+                Err(TransportError {
+                    endpoint: endpoint.id,
+                    kind: TransportErrorKind::Timeout,
+                    delivery: if progress.sent {
+                        Delivery::MaybeSent
+                    } else {
+                        Delivery::NotSent
+                    },
+                    message: format!("no complete response within the call timeout of {total:?}"),
+                    attempts: progress.attempts,
+                    source: None,
+                })
+            });
+        span.record("attempts", progress.attempts);
         if let Ok(r) = &result {
             span.record("status", r.status.as_u16());
         }
         result.map_err(Error::from)
+    }
+
+    /// Attempts `req` until it succeeds, fails for good, or retrying is not safe or allowed.
+    async fn send_with_retries(
+        &self,
+        req: &RequestParts,
+        opts: &CallOptions,
+        progress: &mut Progress,
+    ) -> Result<RawResponse, TransportError> {
+        let endpoint = req.endpoint;
+        let cfg = &self.inner.config;
+        let max_attempts = opts.max_attempts.unwrap_or(cfg.retry.max_attempts).max(1);
+        let attempt_timeout = opts.attempt_timeout.unwrap_or(cfg.attempt_timeout);
+        loop {
+            if let Some(limiter) = &self.inner.limiter {
+                limiter.acquire().await;
+            }
+            progress.attempts += 1;
+            let attempt = progress.attempts;
+            let span = tracing::debug_span!(
+                "hookspec.attempt",
+                endpoint = endpoint.id,
+                attempt,
+                status = tracing::field::Empty,
+            );
+            progress.sent = true;
+            let fut = self.attempt(
+                endpoint,
+                &req.path,
+                &req.query,
+                &req.headers,
+                req.body.as_deref(),
+            );
+            let mut result = match tokio::time::timeout(attempt_timeout, fut)
+                .instrument(span.clone())
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(TransportError {
+                    endpoint: endpoint.id,
+                    kind: TransportErrorKind::Timeout,
+                    delivery: Delivery::MaybeSent,
+                    message: format!(
+                        "no complete response within the attempt timeout of {attempt_timeout:?}"
+                    ),
+                    attempts: attempt,
+                    source: None,
+                }),
+            };
+            let wait_hint = match &mut result {
+                Ok(resp) => {
+                    span.record("status", resp.status.as_u16());
+                    if !(endpoint.idempotent && RETRY_STATUSES.contains(&resp.status.as_u16())) {
+                        if resp.status.is_success() {
+                            self.inner.budget.deposit();
+                        }
+                        return result;
+                    }
+                    retry_after(&resp.headers)
+                }
+                Err(e) => {
+                    e.attempts = attempt;
+                    // Never re-send a non-idempotent request that may have been delivered.
+                    let safe = e.delivery == Delivery::NotSent
+                        || (endpoint.idempotent
+                            && matches!(
+                                e.kind,
+                                TransportErrorKind::Connect
+                                    | TransportErrorKind::Timeout
+                                    | TransportErrorKind::Io
+                            ));
+                    if !safe {
+                        return result;
+                    }
+                    if e.delivery == Delivery::NotSent && attempt == 1 {
+                        progress.sent = false;
+                    }
+                    None
+                }
+            };
+            if attempt >= max_attempts {
+                return result;
+            }
+            let backoff = cfg.retry.backoff(attempt);
+            let delay = match wait_hint {
+                Some(ra) if ra > cfg.retry.retry_after_ceiling => {
+                    tracing::debug!(
+                        endpoint = endpoint.id,
+                        ?ra,
+                        "Retry-After beyond the ceiling: not retrying"
+                    );
+                    return result;
+                }
+                Some(ra) => ra.max(backoff),
+                None => backoff,
+            };
+            if !self.inner.budget.withdraw() {
+                tracing::debug!(
+                    endpoint = endpoint.id,
+                    "retry budget exhausted: not retrying"
+                );
+                return result;
+            }
+            tracing::debug!(endpoint = endpoint.id, attempt, ?delay, "retrying");
+            tokio::time::sleep(delay).await;
+        }
     }
 
     async fn attempt(

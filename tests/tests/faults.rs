@@ -1,0 +1,341 @@
+//! The fault matrix: hostile servers on 127.0.0.1 (a raw TCP server of the tests' own), each
+//! case ending in the right typed error or in success — and a non-idempotent request never
+//! sent twice once it may have been delivered.
+
+use std::time::{Duration, Instant};
+
+use hookspec::fivecents::{self, JobSelector, ResendNotificationRequest};
+use hookspec::omegastream;
+use hookspec::runtime::RateLimit;
+use hookspec::{Delivery, Error, RetryPolicy, TransportErrorKind};
+use hookspec_tests::{Scripted, Step};
+
+const EVENTS: &str = r#"[{"id":"e1","created_at":"0001-01-01T00:00:00Z","ocid":"c","api_version":"v1","created":1,"type":"video.uploaded","data":null,"endpoint_id":"w","response":null}]"#;
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
+}
+
+fn omega(server: &Scripted) -> omegastream::Client {
+    omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .retry_policy(fast_retries())
+        .attempt_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+fn five(url: String) -> fivecents::Client {
+    fivecents::Client::builder()
+        .base_url(url)
+        .credentials("key")
+        .retry_policy(fast_retries())
+        .rate_limit(None)
+        .build()
+        .unwrap()
+}
+
+fn resend_body() -> ResendNotificationRequest {
+    ResendNotificationRequest {
+        zoneid: 1234,
+        job: JobSelector::Index(0),
+    }
+}
+
+fn transport<B: std::fmt::Debug>(err: &Error<B>) -> &hookspec::TransportError {
+    match err {
+        Error::Transport(t) => t,
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn reset_before_the_response_is_retried_for_a_get() {
+    let server = Scripted::start(vec![Step::ResetBeforeResponse, Step::ok(EVENTS)]).await;
+    let events = omega(&server).list_webhook_events("w").await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn reset_before_the_response_is_not_retried_for_the_resend_post() {
+    let server = Scripted::start(vec![Step::ResetBeforeResponse, Step::ok("[]")]).await;
+    let err = five(server.url())
+        .resend_notification(&resend_body())
+        .await
+        .unwrap_err();
+    let t = transport(&err);
+    assert_eq!(t.delivery, Delivery::MaybeSent);
+    assert!(err.may_have_been_delivered());
+    assert!(err.to_string().contains("may have been delivered"), "{err}");
+    assert_eq!(server.hits(), 1, "the resend was sent exactly once");
+}
+
+#[tokio::test]
+async fn reset_mid_body_then_success() {
+    let server = Scripted::start(vec![Step::ResetMidBody, Step::ok(EVENTS)]).await;
+    assert_eq!(
+        omega(&server).list_webhook_events("w").await.unwrap().len(),
+        1
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn reset_mid_body_on_every_attempt_is_an_io_error() {
+    let server = Scripted::start(vec![Step::ResetMidBody]).await;
+    let err = omega(&server).list_webhook_events("w").await.unwrap_err();
+    let t = transport(&err);
+    assert_eq!(t.kind, TransportErrorKind::Io, "{t:?}");
+    assert_eq!(t.attempts, 3);
+    assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
+async fn truncated_body_is_an_io_error_and_the_post_is_not_repeated() {
+    let server = Scripted::start(vec![Step::Truncated]).await;
+    let err = five(server.url())
+        .resend_notification(&resend_body())
+        .await
+        .unwrap_err();
+    assert_eq!(transport(&err).kind, TransportErrorKind::Io);
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn stalled_body_times_out() {
+    let server = Scripted::start(vec![Step::StallBody]).await;
+    let err = omega(&server)
+        .list_webhook_events_builder("w")
+        .attempt_timeout(Duration::from_millis(200))
+        .max_attempts(1)
+        .await
+        .unwrap_err();
+    let t = transport(&err);
+    assert_eq!(t.kind, TransportErrorKind::Timeout);
+    assert_eq!(t.delivery, Delivery::MaybeSent);
+}
+
+#[tokio::test]
+async fn slow_headers_within_the_timeout_succeed_and_beyond_it_time_out() {
+    let server = Scripted::start(vec![Step::SlowHeaders(Duration::from_millis(300), EVENTS)]).await;
+    let client = omega(&server);
+    assert_eq!(client.list_webhook_events("w").await.unwrap().len(), 1);
+    let err = client
+        .list_webhook_events_builder("w")
+        .attempt_timeout(Duration::from_millis(50))
+        .max_attempts(1)
+        .await
+        .unwrap_err();
+    assert_eq!(transport(&err).kind, TransportErrorKind::Timeout);
+}
+
+#[tokio::test]
+async fn a_500_then_200_get_is_retried_and_succeeds() {
+    let server = Scripted::start(vec![Step::status(500, "{}"), Step::ok(EVENTS)]).await;
+    assert_eq!(
+        omega(&server).list_webhook_events("w").await.unwrap().len(),
+        1
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_500_on_the_resend_post_is_not_retried() {
+    let server = Scripted::start(vec![Step::status(500, "{}"), Step::ok("[]")]).await;
+    let err = five(server.url())
+        .resend_notification(&resend_body())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().unwrap(), 500);
+    assert_eq!(server.hits(), 1, "the server saw exactly one request");
+}
+
+#[tokio::test]
+async fn connection_refused_on_the_post_is_retried_because_nothing_was_sent() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let err = five(format!("http://{closed}"))
+        .resend_notification(&resend_body())
+        .await
+        .unwrap_err();
+    let t = transport(&err);
+    assert_eq!(t.kind, TransportErrorKind::Connect);
+    assert_eq!(t.delivery, Delivery::NotSent);
+    assert_eq!(t.attempts, 3, "retried: the request never reached a server");
+    assert!(!err.may_have_been_delivered());
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_waits_as_told() {
+    let server = Scripted::start(vec![
+        Step::Respond(429, vec![("retry-after", "1".into())], b"{}".to_vec()),
+        Step::ok(EVENTS),
+    ])
+    .await;
+    let started = Instant::now();
+    assert_eq!(
+        omega(&server).list_webhook_events("w").await.unwrap().len(),
+        1
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_ceiling_ends_the_retries() {
+    let server = Scripted::start(vec![Step::Respond(
+        429,
+        vec![("retry-after", "3600".into())],
+        b"{}".to_vec(),
+    )])
+    .await;
+    let err = omega(&server).list_webhook_events("w").await.unwrap_err();
+    let api = err.as_api().unwrap();
+    assert_eq!(api.status, 429);
+    assert_eq!(api.headers["retry-after"], "3600");
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_decode_error() {
+    let server = Scripted::start(vec![Step::ok("[{\"id\": ")]).await;
+    let err = omega(&server).list_webhook_events("w").await.unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn wrong_content_type_is_a_decode_error_with_an_excerpt() {
+    let server = Scripted::start(vec![Step::Respond(
+        200,
+        vec![("content-type", "text/html".into())],
+        b"<html><body>Maintenance</body></html>".to_vec(),
+    )])
+    .await;
+    let err = omega(&server).list_webhook_events("w").await.unwrap_err();
+    let Error::Decode(d) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(d.excerpt.contains("Maintenance"), "{d:?}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_not_buffered() {
+    let big = format!(
+        "[{}]",
+        [EVENTS.trim_matches(['[', ']'])].repeat(200).join(",")
+    );
+    let server = Scripted::start(vec![Step::ok(&big)]).await;
+    let client = omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .max_body_bytes(1024)
+        .build()
+        .unwrap();
+    let err = client.list_webhook_events("w").await.unwrap_err();
+    assert_eq!(transport(&err).kind, TransportErrorKind::BodyTooLarge);
+}
+
+#[tokio::test]
+async fn valid_json_of_the_wrong_shape_is_a_decode_error_with_its_path() {
+    let server = Scripted::start(vec![Step::ok(r#"{"events": []}"#)]).await;
+    let err = omega(&server).list_webhook_events("w").await.unwrap_err();
+    let Error::Decode(d) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(d.message.contains("expected a sequence"), "{d:?}");
+}
+
+#[tokio::test]
+async fn the_retry_budget_stops_a_retry_storm() {
+    let server = Scripted::start(vec![Step::status(503, "{}")]).await;
+    let mut policy = fast_retries().with_max_attempts(5);
+    policy.budget_tokens = 2;
+    policy.budget_deposit_tenths = 0;
+    let client = omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    assert_eq!(
+        client
+            .list_webhook_events("w")
+            .await
+            .unwrap_err()
+            .status()
+            .unwrap(),
+        503
+    );
+    assert_eq!(server.hits(), 3, "two retries spent the budget");
+    let _ = client.clone().list_webhook_events("w").await.unwrap_err();
+    assert_eq!(server.hits(), 4, "clones share the empty budget: no retry");
+}
+
+#[tokio::test]
+async fn the_call_timeout_bounds_retries() {
+    let server = Scripted::start(vec![Step::SlowHeaders(Duration::from_millis(150), "{}")]).await;
+    let err = omega(&server)
+        .list_webhook_events_builder("w")
+        .attempt_timeout(Duration::from_millis(100))
+        .max_attempts(100)
+        .timeout(Duration::from_millis(500))
+        .await
+        .unwrap_err();
+    let t = transport(&err);
+    assert_eq!(t.kind, TransportErrorKind::Timeout);
+    assert!(t.attempts >= 2, "{t:?}");
+}
+
+#[tokio::test]
+async fn the_rate_limit_spaces_requests() {
+    let server = Scripted::start(vec![Step::ok(EVENTS)]).await;
+    let client = omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .rate_limit(Some(RateLimit {
+            requests: 2,
+            per_seconds: 1,
+        }))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    for _ in 0..4 {
+        client.list_webhook_events("w").await.unwrap();
+    }
+    // Two in the first burst, then one every half second.
+    assert!(
+        started.elapsed() >= Duration::from_millis(990),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_spec_rate_limit_is_the_default() {
+    let client = fivecents::Client::builder()
+        .credentials("k")
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.core().config().rate_limit,
+        Some(RateLimit {
+            requests: 5,
+            per_seconds: 1
+        })
+    );
+    let client = omegastream::Client::builder()
+        .credentials("k")
+        .build()
+        .unwrap();
+    assert_eq!(client.core().config().rate_limit, None);
+}
