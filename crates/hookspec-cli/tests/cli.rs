@@ -376,3 +376,23 @@ fn mock_serve_listens_on_the_given_port() {
     let _ = child.wait();
     assert_eq!(result, Some(true), "the served emulator answered");
 }
+
+#[test]
+fn the_neighbouring_endpoints_are_subcommands_too() {
+    hookspec()
+        .args(["fivecents", "list-encode-jobs"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("zonesInRange").and(predicate::str::contains("logsInRange")),
+        );
+    let out = hookspec()
+        .args(["omegastream", "list-webhook-endpoints", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v[0]["id"], ENDPOINT);
+}

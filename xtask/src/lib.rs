@@ -1,0 +1,51 @@
+//! `cargo xtask`: the spec workflow.
+//!
+//! - [`derived`]: everything committed that is derived from the specs (codegen snapshots, the
+//!   README endpoint table, the OpenAPI documents): `regen` writes it, `check` compares.
+//! - [`scaffold`]: `new-endpoint` writes a spec skeleton.
+//! - [`openapi`]: specs → OpenAPI 3.1 and OpenAPI 3.0/3.1 → specs.
+
+pub mod derived;
+pub mod openapi;
+pub mod scaffold;
+
+use std::path::{Path, PathBuf};
+
+use hookspec_spec::{Api, parse_api, read_api_dir, read_specs_root};
+
+/// The workspace root (the parent of `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// `path` relative to `root`, with `/` separators, for messages and spec display paths.
+pub fn rel(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Loads every API under `<root>/api-specs`, or every problem found.
+pub fn load_apis(root: &Path) -> Result<Vec<Api>, String> {
+    let dirs = read_specs_root(&root.join("api-specs")).map_err(|e| format!("api-specs/: {e}"))?;
+    let mut apis = Vec::new();
+    let mut problems = Vec::new();
+    for dir in dirs {
+        let (sources, _) = read_api_dir(&dir, &|p| rel(root, p)).map_err(|e| e.to_string())?;
+        match parse_api(&sources) {
+            Ok(api) => apis.push(api),
+            Err(d) => problems.push(d.to_string()),
+        }
+    }
+    if problems.is_empty() {
+        Ok(apis)
+    } else {
+        Err(problems.join("\n"))
+    }
+}
