@@ -1,0 +1,148 @@
+//! The spec workflow on the real tree and on a temporary copy of the workspace.
+
+use std::path::Path;
+use std::process::Command;
+
+use xtask::{derived, scaffold, workspace_root};
+
+/// The rust-analyzer pattern: an ordinary test fails when a derived file is stale.
+#[test]
+fn derived_files_are_up_to_date() {
+    if let Err(e) = derived::check(&workspace_root()) {
+        panic!("{e}");
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        if name == "target" || name == "wip" {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if src.is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+fn workspace_copy() -> tempfile::TempDir {
+    let root = workspace_root();
+    let tmp = tempfile::tempdir().unwrap();
+    for dir in ["crates", "api-specs", "xtask", "tests", ".cargo", "openapi"] {
+        copy_tree(&root.join(dir), &tmp.path().join(dir));
+    }
+    for file in ["Cargo.toml", "Cargo.lock", "README.md"] {
+        std::fs::copy(root.join(file), tmp.path().join(file)).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn a_stale_derived_file_fails_check_naming_it_and_the_command() {
+    let tmp = workspace_copy();
+    derived::check(tmp.path()).unwrap();
+    let spec = tmp
+        .path()
+        .join("api-specs/omegastream/get_webhook_event.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(
+        &spec,
+        text.replace("summary = \"Get one event", "summary = \"Fetch one event"),
+    )
+    .unwrap();
+    let err = derived::check(tmp.path()).unwrap_err();
+    assert!(
+        err.contains(
+            "crates/hookspec-codegen/tests/snapshots/snapshots__omegastream.snap is stale"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("openapi/omegastream.json is stale"), "{err}");
+    assert!(err.contains("cargo xtask regen"), "{err}");
+    // An invalid spec is reported with its position.
+    std::fs::write(&spec, text.replace("method = \"GET\"", "method = \"GRAB\"")).unwrap();
+    let err = derived::check(tmp.path()).unwrap_err();
+    assert!(
+        err.contains("api-specs/omegastream/get_webhook_event.toml:"),
+        "{err}"
+    );
+    assert!(err.contains("invalid method `GRAB`"), "{err}");
+    // A snapshot awaiting review is reported too.
+    std::fs::write(&spec, &text).unwrap();
+    let pending = tmp
+        .path()
+        .join("crates/hookspec-codegen/tests/snapshots/snapshots__omegastream.snap.new");
+    std::fs::write(&pending, "x").unwrap();
+    let err = derived::check(tmp.path()).unwrap_err();
+    assert!(
+        err.contains("snapshots__omegastream.snap.new is an unreviewed snapshot"),
+        "{err}"
+    );
+}
+
+/// new-endpoint → regen → the core crate builds with the new function (slow: one build of
+/// the workspace crates, with dependencies cached under target/xtask-tests).
+#[test]
+fn new_endpoint_then_regen_then_build() {
+    let tmp = workspace_copy();
+    let file = scaffold::new_endpoint(
+        tmp.path(),
+        "omegastream",
+        "get_webhook_endpoint",
+        "get",
+        "/client/webhooks/{id}/detail",
+    )
+    .unwrap();
+    assert!(file.ends_with("api-specs/omegastream/get_webhook_endpoint.toml"));
+    assert!(
+        scaffold::new_endpoint(
+            tmp.path(),
+            "omegastream",
+            "get_webhook_endpoint",
+            "GET",
+            "/x"
+        )
+        .is_err(),
+        "never overwrites"
+    );
+    assert!(scaffold::new_endpoint(tmp.path(), "nope", "x", "GET", "/x").is_err());
+    assert!(scaffold::new_endpoint(tmp.path(), "omegastream", "x", "FETCH", "/x").is_err());
+
+    let changed = derived::regen(tmp.path()).unwrap();
+    assert!(
+        changed
+            .iter()
+            .any(|c| c.ends_with("snapshots__omegastream.snap")),
+        "{changed:?}"
+    );
+    assert!(changed.contains(&"README.md".to_owned()), "{changed:?}");
+    derived::check(tmp.path()).unwrap();
+    let snap = std::fs::read_to_string(
+        tmp.path()
+            .join("crates/hookspec-codegen/tests/snapshots/snapshots__omegastream.snap"),
+    )
+    .unwrap();
+    assert!(
+        snap.contains("pub async fn get_webhook_endpoint("),
+        "the skeleton generates a function"
+    );
+    let readme = std::fs::read_to_string(tmp.path().join("README.md")).unwrap();
+    assert!(readme.contains("`hookspec omegastream get-webhook-endpoint`"));
+
+    let target = workspace_root().join("target/xtask-tests");
+    let out = Command::new(env!("CARGO"))
+        .args(["build", "--offline", "--quiet", "-p", "hookspec"])
+        .current_dir(tmp.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
