@@ -32,10 +32,10 @@ fn normalized(mut api: Api) -> Api {
         col: 1,
     };
     let json = |t: &mut Option<String>| {
-        if let Some(text) = t {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-                *text = v.to_string();
-            }
+        if let Some(text) = t
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
+        {
+            *text = v.to_string();
         }
     };
     api.pos = p();
