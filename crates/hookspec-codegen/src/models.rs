@@ -173,6 +173,7 @@ pub(crate) fn string_enum(e: &EnumDef) -> TokenStream {
         .map(|v| format_ident!("{}", v.rust_name))
         .collect();
     let values: Vec<&str> = e.values.iter().map(|v| v.value.as_str()).collect();
+    let expecting = format!("a {} string", e.name);
     let docs = e
         .values
         .iter()
@@ -239,8 +240,8 @@ pub(crate) fn string_enum(e: &EnumDef) -> TokenStream {
 
         impl<'de> ::hookspec::__private::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::hookspec::__private::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                let s = <::std::string::String as ::hookspec::__private::serde::Deserialize>::deserialize(deserializer)?;
-                ::core::result::Result::Ok(#name::from(s))
+                // Known values are matched on the borrowed text: no allocation per value.
+                deserializer.deserialize_str(::hookspec::__private::EnumVisitor::<#name>::new(#expecting))
             }
         }
     }

@@ -3,6 +3,47 @@
 pub use serde;
 pub use serde_json;
 
+/// Deserializes a generated string enum from borrowed or owned text.
+pub struct EnumVisitor<T> {
+    expecting: &'static str,
+    _enum: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for EnumVisitor<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.expecting)
+    }
+}
+
+impl<T> EnumVisitor<T> {
+    /// A visitor that expects `expecting`.
+    pub fn new(expecting: &'static str) -> Self {
+        Self {
+            expecting,
+            _enum: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T> serde::de::Visitor<'_> for EnumVisitor<T>
+where
+    T: for<'a> From<&'a str> + From<String>,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.expecting)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        Ok(T::from(v))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<T, E> {
+        Ok(T::from(v))
+    }
+}
+
 /// `datetime` fields with `zero_as_none`: the zero time `0001-01-01T00:00:00Z` (and `null`)
 /// decode as `None`, and `None` encodes as the zero time again, so values round-trip.
 pub mod zero_datetime {

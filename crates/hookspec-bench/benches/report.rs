@@ -1,0 +1,477 @@
+//! `cargo bench -p hookspec-bench` — every table of BENCHMARKS.md, measured side by side in
+//! one run (variants interleaved round by round, so that drift on a shared machine hits them
+//! alike). Sections: `overhead`, `decode`, `expansion`; pass names to run some only, and
+//! `--quick` for a short smoke run (what CI's `cargo clippy --all-targets` compiles).
+//!
+//! Only 127.0.0.1 is contacted; every loop is bounded.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hookspec::fivecents::{self, JobSelector, ResendNotificationRequest};
+use hookspec::omegastream;
+use hookspec::reqwest::StatusCode;
+use hookspec_bench::{Bodies, HandCall, HandEvent, Server, big_event, event_list, synthetic_api};
+use http_body_util::{BodyExt, Full};
+use peak_alloc::PeakAlloc;
+
+#[global_allocator]
+static ALLOC: PeakAlloc = PeakAlloc;
+
+struct Opts {
+    quick: bool,
+    sections: Vec<String>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let opts = Opts {
+        quick: args.iter().any(|a| a == "--quick"),
+        sections: args
+            .iter()
+            .filter(|a| !a.starts_with("--"))
+            .cloned()
+            .collect(),
+    };
+    let wants = |s: &str| opts.sections.is_empty() || opts.sections.iter().any(|x| x == s);
+    println!(
+        "<!-- cargo bench -p hookspec-bench{} -->",
+        if opts.quick { " -- --quick" } else { "" }
+    );
+    // Decoding first: the overhead section leaves server and pool threads behind, whose
+    // allocations would blur the peak-memory counts.
+    if wants("decode") {
+        decode(&opts);
+    }
+    if wants("overhead") {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(overhead(&opts));
+    }
+    if wants("expansion") {
+        expansion(&opts);
+    }
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. Request overhead
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Endpoint {
+    List,
+    Get,
+    Resend,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Variant {
+    Generated,
+    Hand,
+    Hyper,
+}
+
+struct Clients {
+    omega: omegastream::Client,
+    five: fivecents::Client,
+    reqwest: hookspec::reqwest::Client,
+    hyper: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        Full<Bytes>,
+    >,
+    base: String,
+}
+
+async fn call(c: &Clients, v: Variant, e: Endpoint) {
+    const ID: &str = "6336cd2b5790c27875f70d96";
+    const EID: &str = "63377e715790c27875f70dbd";
+    let resend = ResendNotificationRequest {
+        zoneid: 1234,
+        job: JobSelector::Index(0),
+    };
+    match (v, e) {
+        (Variant::Generated, Endpoint::List) => {
+            black_box(c.omega.list_webhook_events(ID).await.expect("list"));
+        }
+        (Variant::Generated, Endpoint::Get) => {
+            black_box(c.omega.get_webhook_event(ID, EID).await.expect("get"));
+        }
+        (Variant::Generated, Endpoint::Resend) => {
+            black_box(c.five.resend_notification(&resend).await.expect("resend"));
+        }
+        (Variant::Hand, e) => {
+            let rb = match e {
+                Endpoint::List => c
+                    .reqwest
+                    .get(format!("{}/company/client/webhooks/{ID}", c.base)),
+                Endpoint::Get => c.reqwest.get(format!(
+                    "{}/company/client/webhooks/{ID}/events/{EID}",
+                    c.base
+                )),
+                Endpoint::Resend => c
+                    .reqwest
+                    .post(format!("{}/v2/transcoding/notifications/resend", c.base))
+                    .header("content-type", "application/json")
+                    .body(
+                        serde_json::to_vec(&serde_json::json!({"zoneid": 1234, "index": 0}))
+                            .expect("json"),
+                    ),
+            };
+            let resp = rb
+                .header("authorization", "Bearer t")
+                .send()
+                .await
+                .expect("send");
+            let bytes = resp.bytes().await.expect("body");
+            match e {
+                Endpoint::List => drop(black_box(
+                    serde_json::from_slice::<Vec<HandEvent>>(&bytes).expect("decode"),
+                )),
+                Endpoint::Get => drop(black_box(
+                    serde_json::from_slice::<HandEvent>(&bytes).expect("decode"),
+                )),
+                Endpoint::Resend => drop(black_box(
+                    serde_json::from_slice::<Vec<HandCall>>(&bytes).expect("decode"),
+                )),
+            }
+        }
+        (Variant::Hyper, e) => {
+            let (method, path, body) = match e {
+                Endpoint::List => (
+                    "GET",
+                    format!("/company/client/webhooks/{ID}"),
+                    Bytes::new(),
+                ),
+                Endpoint::Get => (
+                    "GET",
+                    format!("/company/client/webhooks/{ID}/events/{EID}"),
+                    Bytes::new(),
+                ),
+                Endpoint::Resend => (
+                    "POST",
+                    "/v2/transcoding/notifications/resend".to_owned(),
+                    Bytes::from_static(br#"{"zoneid":1234,"index":0}"#),
+                ),
+            };
+            let req = hyper::Request::builder()
+                .method(method)
+                .uri(format!("{}{path}", c.base))
+                .header("authorization", "Bearer t")
+                .body(Full::new(body))
+                .expect("request");
+            let resp = c.hyper.request(req).await.expect("send");
+            let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+            match e {
+                Endpoint::List => drop(black_box(
+                    serde_json::from_slice::<Vec<HandEvent>>(&bytes).expect("decode"),
+                )),
+                Endpoint::Get => drop(black_box(
+                    serde_json::from_slice::<HandEvent>(&bytes).expect("decode"),
+                )),
+                Endpoint::Resend => drop(black_box(
+                    serde_json::from_slice::<Vec<HandCall>>(&bytes).expect("decode"),
+                )),
+            }
+        }
+    }
+}
+
+async fn overhead(opts: &Opts) {
+    let example = |sources: &[(&str, &str)], ep: &str| -> Bytes {
+        let file = |(p, t): &(&str, &str)| hookspec_spec::SourceFile {
+            path: (*p).into(),
+            text: (*t).into(),
+        };
+        let api = hookspec_spec::parse_api(&hookspec_spec::ApiSources {
+            api: file(&sources[0]),
+            endpoints: sources[1..].iter().map(file).collect(),
+        })
+        .expect("specs");
+        let text = api
+            .endpoint(ep)
+            .and_then(|e| e.examples.iter().find_map(|x| x.response.clone()))
+            .expect("example");
+        Bytes::from(text)
+    };
+    let bodies = Bodies {
+        list: example(omegastream::Client::SPEC_SOURCES, "list_webhook_events"),
+        event: example(omegastream::Client::SPEC_SOURCES, "get_webhook_event"),
+        resend: example(fivecents::Client::SPEC_SOURCES, "resend_notification"),
+    };
+    let server = Server::start(bodies).await.expect("server");
+    let base = format!("http://{}", server.addr);
+    hookspec::runtime::install_crypto_provider();
+    let clients = Clients {
+        omega: omegastream::Client::builder()
+            .base_url(format!("{base}/company"))
+            .credentials("t")
+            .build()
+            .expect("client"),
+        five: fivecents::Client::builder()
+            .base_url(format!("{base}/v2"))
+            .credentials("t")
+            .rate_limit(None)
+            .build()
+            .expect("client"),
+        reqwest: hookspec::reqwest::Client::new(),
+        hyper: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(hyper_util::client::legacy::connect::HttpConnector::new()),
+        base,
+    };
+    let (rounds, per_round) = if opts.quick { (1, 50) } else { (5, 2000) };
+    println!(
+        "\n### Request overhead, sequential ({rounds} interleaved rounds × {per_round} requests per variant)\n"
+    );
+    println!(
+        "| endpoint | generated req/s | hand-written req/s | raw hyper req/s | generated ÷ hand-written (throughput) | target ≥ 0.98 |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for e in [Endpoint::List, Endpoint::Get, Endpoint::Resend] {
+        let mut t = [Duration::ZERO; 3];
+        for v in [Variant::Generated, Variant::Hand, Variant::Hyper] {
+            for _ in 0..20 {
+                call(&clients, v, e).await; // warm-up, connections opened
+            }
+        }
+        for _ in 0..rounds {
+            for (i, v) in [Variant::Generated, Variant::Hand, Variant::Hyper]
+                .into_iter()
+                .enumerate()
+            {
+                let start = Instant::now();
+                for _ in 0..per_round {
+                    call(&clients, v, e).await;
+                }
+                t[i] += start.elapsed();
+            }
+        }
+        let n = f64::from(rounds * per_round);
+        let rps = |d: Duration| n / d.as_secs_f64();
+        let r = ratio(t[1], t[0]);
+        println!(
+            "| {e:?} | {:.0} | {:.0} | {:.0} | {r:.3} | {} |",
+            rps(t[0]),
+            rps(t[1]),
+            rps(t[2]),
+            if r >= 0.98 { "met" } else { "missed" }
+        );
+    }
+    let _ = server.take_connections();
+
+    let (total, conc) = if opts.quick { (128, 64) } else { (8192, 64) };
+    println!(
+        "\n### Request overhead, {conc} concurrent requests over one client ({total} requests per variant)\n"
+    );
+    println!(
+        "| endpoint | generated req/s | hand-written req/s | raw hyper req/s | generated ÷ hand-written | connections opened (generated / hand / hyper) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let clients = std::sync::Arc::new(clients);
+    for e in [Endpoint::List, Endpoint::Get] {
+        let mut t = [Duration::ZERO; 3];
+        let mut conns = [0usize; 3];
+        for (i, v) in [Variant::Generated, Variant::Hand, Variant::Hyper]
+            .into_iter()
+            .enumerate()
+        {
+            let _ = server.take_connections();
+            let start = Instant::now();
+            let mut tasks = Vec::new();
+            for _ in 0..conc {
+                let clients = clients.clone();
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..total / conc {
+                        call(&clients, v, e).await;
+                    }
+                }));
+            }
+            for task in tasks {
+                task.await.expect("task");
+            }
+            t[i] = start.elapsed();
+            conns[i] = server.take_connections();
+        }
+        let rps = |d: Duration| total as f64 / d.as_secs_f64();
+        println!(
+            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.3} | {} / {} / {} |",
+            rps(t[0]),
+            rps(t[1]),
+            rps(t[2]),
+            ratio(t[1], t[0]),
+            conns[0],
+            conns[1],
+            conns[2]
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Decode
+// ---------------------------------------------------------------------------------------
+
+fn measure<T>(iters: u32, body: &[u8], f: impl Fn(&[u8]) -> T) -> (Duration, usize) {
+    let mut best = Duration::MAX;
+    let mut peak = 0;
+    for _ in 0..iters {
+        let base = ALLOC.current_usage();
+        ALLOC.reset_peak_usage();
+        let start = Instant::now();
+        let v = black_box(f(body));
+        let elapsed = start.elapsed();
+        peak = peak.max(ALLOC.peak_usage().saturating_sub(base));
+        drop(v);
+        best = best.min(elapsed);
+    }
+    (best, peak)
+}
+
+fn decode(opts: &Opts) {
+    println!("\n### Decode: OmegaStream event list and one large event (best of N, same bytes)\n");
+    println!(
+        "| input | body | generated (`runtime::decode`) | generated (`serde_json::from_slice`) | hand-written serde | time ÷ hand-written (decode / from_slice), target ≤ 1.05 | peak memory ÷ body: generated (target ≤ 1.5) / hand-written |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let sizes: &[usize] = if opts.quick {
+        &[1_000]
+    } else {
+        &[1_000, 100_000, 1_000_000]
+    };
+    let mut inputs: Vec<(String, Vec<u8>, bool)> = sizes
+        .iter()
+        .map(|n| (format!("{n} events"), event_list(*n), true))
+        .collect();
+    inputs.push((
+        "1 event, large `data`".into(),
+        big_event(if opts.quick { 100_000 } else { 8_000_000 }),
+        false,
+    ));
+    for (name, body, list) in inputs {
+        let iters = if opts.quick {
+            2
+        } else if body.len() > 50_000_000 {
+            3
+        } else {
+            10
+        };
+        let bytes = Bytes::from(body.clone());
+        let (gen_decode, gen_peak) = if list {
+            measure(iters, &body, |_| {
+                hookspec::runtime::decode::<Vec<omegastream::WebhookEvent>>(
+                    "b",
+                    StatusCode::OK,
+                    bytes.clone(),
+                )
+                .map(|v| v.len())
+                .expect("decode")
+            })
+        } else {
+            measure(iters, &body, |_| {
+                hookspec::runtime::decode::<omegastream::WebhookEvent>(
+                    "b",
+                    StatusCode::OK,
+                    bytes.clone(),
+                )
+                .map(|_| 1usize)
+                .expect("decode")
+            })
+        };
+        let (gen_plain, _) = if list {
+            measure(iters, &body, |b| {
+                serde_json::from_slice::<Vec<omegastream::WebhookEvent>>(b)
+                    .expect("decode")
+                    .len()
+            })
+        } else {
+            measure(iters, &body, |b| {
+                serde_json::from_slice::<omegastream::WebhookEvent>(b)
+                    .map(|_| 1usize)
+                    .expect("decode")
+            })
+        };
+        let (hand, hand_peak) = if list {
+            measure(iters, &body, |b| {
+                serde_json::from_slice::<Vec<HandEvent>>(b)
+                    .expect("decode")
+                    .len()
+            })
+        } else {
+            measure(iters, &body, |b| {
+                serde_json::from_slice::<HandEvent>(b)
+                    .map(|_| 1usize)
+                    .expect("decode")
+            })
+        };
+        let r1 = ratio(gen_decode, hand);
+        let r2 = ratio(gen_plain, hand);
+        let mem = gen_peak as f64 / body.len() as f64;
+        let hand_mem = hand_peak as f64 / body.len() as f64;
+        println!(
+            "| {name} | {:.1} MB | {:.2} ms | {:.2} ms | {:.2} ms | {r1:.2} / {r2:.2} ({}) | {mem:.2} ({}) / {hand_mem:.2} |",
+            body.len() as f64 / 1e6,
+            gen_decode.as_secs_f64() * 1e3,
+            gen_plain.as_secs_f64() * 1e3,
+            hand.as_secs_f64() * 1e3,
+            if r1 <= 1.05 { "met" } else { "missed" },
+            if mem <= 1.5 { "met" } else { "missed" },
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Expansion scaling
+// ---------------------------------------------------------------------------------------
+
+fn expansion(opts: &Opts) {
+    println!("\n### Macro expansion cost (parse + validate + generate, in process, best of N)\n");
+    println!(
+        "| endpoints | parse + validate | generate tokens | total | per endpoint | target ≤ 5 ms/endpoint |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let sizes: &[usize] = if opts.quick { &[10] } else { &[10, 100, 1000] };
+    for &n in sizes {
+        let sources = synthetic_api(n);
+        let iters = if opts.quick {
+            1
+        } else if n >= 1000 {
+            3
+        } else {
+            10
+        };
+        let (mut parse, mut gen_t) = (Duration::MAX, Duration::MAX);
+        for _ in 0..iters {
+            let start = Instant::now();
+            let api = hookspec_spec::parse_api(&sources).expect("synthetic spec");
+            let p = start.elapsed();
+            let start = Instant::now();
+            let tokens = black_box(hookspec_codegen::generate_api(&api));
+            let g = start.elapsed();
+            drop(tokens);
+            parse = parse.min(p);
+            gen_t = gen_t.min(g);
+        }
+        let total = parse + gen_t;
+        let per = total / u32::try_from(n).unwrap_or(1);
+        println!(
+            "| {n} | {:.1} ms | {:.1} ms | {:.1} ms | {:.3} ms | {} |",
+            parse.as_secs_f64() * 1e3,
+            gen_t.as_secs_f64() * 1e3,
+            total.as_secs_f64() * 1e3,
+            per.as_secs_f64() * 1e3,
+            if per <= Duration::from_millis(5) {
+                "met"
+            } else {
+                "missed"
+            }
+        );
+    }
+}
