@@ -138,14 +138,7 @@ pub fn raw_http() -> reqwest::Client {
 
 /// The APIs as the specs describe them, read from the text the bindings embed.
 pub fn spec(sources: &[(&str, &str)]) -> hookspec_spec::Api {
-    let file = |(path, text): &(&str, &str)| hookspec_spec::SourceFile {
-        path: (*path).to_owned(),
-        text: (*text).to_owned(),
-    };
-    let api = hookspec_spec::ApiSources {
-        api: file(&sources[0]),
-        endpoints: sources[1..].iter().map(file).collect(),
-    };
+    let api = hookspec_spec::ApiSources::from_pairs(sources).expect("embedded specs are not empty");
     hookspec_spec::parse_api(&api).expect("embedded specs are valid")
 }
 

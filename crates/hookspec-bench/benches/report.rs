@@ -92,6 +92,21 @@ struct Clients {
     base: String,
 }
 
+/// The hand-written decoding shared by the reqwest and hyper baselines.
+fn decode_hand(e: Endpoint, bytes: &[u8]) {
+    match e {
+        Endpoint::List => drop(black_box(
+            serde_json::from_slice::<Vec<HandEvent>>(bytes).expect("decode"),
+        )),
+        Endpoint::Get => drop(black_box(
+            serde_json::from_slice::<HandEvent>(bytes).expect("decode"),
+        )),
+        Endpoint::Resend => drop(black_box(
+            serde_json::from_slice::<Vec<HandCall>>(bytes).expect("decode"),
+        )),
+    }
+}
+
 async fn call(c: &Clients, v: Variant, e: Endpoint) {
     const ID: &str = "6336cd2b5790c27875f70d96";
     const EID: &str = "63377e715790c27875f70dbd";
@@ -133,17 +148,7 @@ async fn call(c: &Clients, v: Variant, e: Endpoint) {
                 .await
                 .expect("send");
             let bytes = resp.bytes().await.expect("body");
-            match e {
-                Endpoint::List => drop(black_box(
-                    serde_json::from_slice::<Vec<HandEvent>>(&bytes).expect("decode"),
-                )),
-                Endpoint::Get => drop(black_box(
-                    serde_json::from_slice::<HandEvent>(&bytes).expect("decode"),
-                )),
-                Endpoint::Resend => drop(black_box(
-                    serde_json::from_slice::<Vec<HandCall>>(&bytes).expect("decode"),
-                )),
-            }
+            decode_hand(e, &bytes);
         }
         (Variant::Hyper, e) => {
             let (method, path, body) = match e {
@@ -171,32 +176,15 @@ async fn call(c: &Clients, v: Variant, e: Endpoint) {
                 .expect("request");
             let resp = c.hyper.request(req).await.expect("send");
             let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-            match e {
-                Endpoint::List => drop(black_box(
-                    serde_json::from_slice::<Vec<HandEvent>>(&bytes).expect("decode"),
-                )),
-                Endpoint::Get => drop(black_box(
-                    serde_json::from_slice::<HandEvent>(&bytes).expect("decode"),
-                )),
-                Endpoint::Resend => drop(black_box(
-                    serde_json::from_slice::<Vec<HandCall>>(&bytes).expect("decode"),
-                )),
-            }
+            decode_hand(e, &bytes);
         }
     }
 }
 
 async fn overhead(opts: &Opts) {
     let example = |sources: &[(&str, &str)], ep: &str| -> Bytes {
-        let file = |(p, t): &(&str, &str)| hookspec_spec::SourceFile {
-            path: (*p).into(),
-            text: (*t).into(),
-        };
-        let api = hookspec_spec::parse_api(&hookspec_spec::ApiSources {
-            api: file(&sources[0]),
-            endpoints: sources[1..].iter().map(file).collect(),
-        })
-        .expect("specs");
+        let sources = hookspec_spec::ApiSources::from_pairs(sources).expect("specs");
+        let api = hookspec_spec::parse_api(&sources).expect("specs");
         let text = api
             .endpoint(ep)
             .and_then(|e| e.examples.iter().find_map(|x| x.response.clone()))

@@ -13,7 +13,7 @@ mod spec_cli;
 use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
-use hookspec_spec::{Api, ApiSources, SourceFile};
+use hookspec_spec::Api;
 
 /// Exit codes, documented in `--help`.
 const EXIT_HELP: &str = "Exit codes: 0 success, 1 API error (the server answered with an error status), \
@@ -56,24 +56,7 @@ pub(crate) struct Target {
 
 /// The specs embedded in the `hookspec` crate, parsed.
 fn apis() -> Result<Vec<Api>, Failure> {
-    hookspec::APIS
-        .iter()
-        .map(|entry| {
-            let file = |(path, text): &(&str, &str)| SourceFile {
-                path: (*path).to_owned(),
-                text: (*text).to_owned(),
-            };
-            let (first, rest) = entry
-                .spec_sources
-                .split_first()
-                .ok_or_else(|| Failure::Other(format!("{} has no spec", entry.meta.name)))?;
-            let sources = ApiSources {
-                api: file(first),
-                endpoints: rest.iter().map(file).collect(),
-            };
-            hookspec_spec::parse_api(&sources).map_err(|d| Failure::Other(d.to_string()))
-        })
-        .collect()
+    hookspec_mock::embedded_apis().map_err(|e| Failure::Other(e.to_string()))
 }
 
 fn root_command(apis: &[Api]) -> Command {

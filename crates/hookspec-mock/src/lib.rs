@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::routing::{MethodFilter, MethodRouter};
-use hookspec_spec::{Api, ApiSources, SourceFile};
+use hookspec_spec::{Api, ApiSources};
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
@@ -142,18 +142,8 @@ pub fn embedded_apis() -> Result<Vec<Api>, MockError> {
     hookspec::APIS
         .iter()
         .map(|entry| {
-            let file = |(path, text): &(&str, &str)| SourceFile {
-                path: (*path).to_owned(),
-                text: (*text).to_owned(),
-            };
-            let (first, rest) = entry
-                .spec_sources
-                .split_first()
+            let sources = ApiSources::from_pairs(entry.spec_sources)
                 .ok_or_else(|| MockError::Spec(format!("{} has no spec files", entry.meta.name)))?;
-            let sources = ApiSources {
-                api: file(first),
-                endpoints: rest.iter().map(file).collect(),
-            };
             hookspec_spec::parse_api(&sources).map_err(|d| MockError::Spec(d.to_string()))
         })
         .collect()

@@ -32,6 +32,20 @@ pub struct ApiSources {
 }
 
 impl ApiSources {
+    /// The sources from `(display path, text)` pairs, the API file first — the form in which
+    /// generated bindings embed their specs (`Client::SPEC_SOURCES`). `None` when empty.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Option<Self> {
+        let file = |(path, text): &(&str, &str)| SourceFile {
+            path: (*path).to_owned(),
+            text: (*text).to_owned(),
+        };
+        let (first, rest) = pairs.split_first()?;
+        Some(Self {
+            api: file(first),
+            endpoints: rest.iter().map(file).collect(),
+        })
+    }
+
     /// Every file, the API file first.
     pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
         std::iter::once(&self.api).chain(&self.endpoints)

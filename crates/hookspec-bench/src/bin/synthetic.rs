@@ -9,7 +9,9 @@ fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(10);
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "target/synthetic".into()));
-    let hookspec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../hookspec").canonicalize()?;
+    let hookspec = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../hookspec")
+        .canonicalize()?;
     let sources = hookspec_bench::synthetic_api(n);
     let specs = dir.join("api-specs/synthetic");
     if dir.exists() {
@@ -29,7 +31,10 @@ fn main() -> std::io::Result<()> {
             hookspec.display().to_string()
         ),
     )?;
-    std::fs::write(dir.join("src/lib.rs"), "hookspec::include_api!(\"../api-specs/synthetic\");\n")?;
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "hookspec::include_api!(\"../api-specs/synthetic\");\n",
+    )?;
     println!("{}", dir.display());
     Ok(())
 }
