@@ -339,3 +339,28 @@ fn the_spec_rate_limit_is_the_default() {
         .unwrap();
     assert_eq!(client.core().config().rate_limit, None);
 }
+
+#[tokio::test]
+async fn a_rate_limit_wait_longer_than_the_call_timeout_fails_without_sending() {
+    let server = Scripted::start(vec![Step::ok(EVENTS)]).await;
+    let client = omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .rate_limit(Some(RateLimit {
+            requests: 1,
+            per_seconds: 60,
+        }))
+        .build()
+        .unwrap();
+    client.list_webhook_events("w").await.unwrap();
+    let err = client
+        .list_webhook_events_builder("w")
+        .timeout(Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    let t = transport(&err);
+    assert_eq!(t.kind, TransportErrorKind::Timeout);
+    assert_eq!(t.delivery, Delivery::NotSent);
+    assert!(!err.may_have_been_delivered());
+    assert_eq!(server.hits(), 1);
+}

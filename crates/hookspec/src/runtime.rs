@@ -625,23 +625,13 @@ impl ClientCore {
         );
         let total = opts.timeout.unwrap_or(self.inner.config.timeout);
         let mut progress = Progress::default();
-        let result = tokio::time::timeout(total, self.send_with_retries(&req, opts, &mut progress))
+        // One deadline for the whole call: each attempt's timer is the earlier of its own
+        // timeout and this, so a call registers one timer per attempt, not two.
+        let deadline = tokio::time::Instant::now() + total;
+        let result = self
+            .send_with_retries(&req, opts, deadline, total, &mut progress)
             .instrument(span.clone())
-            .await
-            .unwrap_or_else(|_| {
-                Err(TransportError {
-                    endpoint: endpoint.id,
-                    kind: TransportErrorKind::Timeout,
-                    delivery: if progress.sent {
-                        Delivery::MaybeSent
-                    } else {
-                        Delivery::NotSent
-                    },
-                    message: format!("no complete response within the call timeout of {total:?}"),
-                    attempts: progress.attempts,
-                    source: None,
-                })
-            });
+            .await;
         span.record("attempts", progress.attempts);
         if let Ok(r) = &result {
             span.record("status", r.status.as_u16());
@@ -654,6 +644,8 @@ impl ClientCore {
         &self,
         req: &RequestParts,
         opts: &CallOptions,
+        deadline: tokio::time::Instant,
+        total: Duration,
         progress: &mut Progress,
     ) -> Result<RawResponse, TransportError> {
         let endpoint = req.endpoint;
@@ -661,8 +653,25 @@ impl ClientCore {
         let max_attempts = opts.max_attempts.unwrap_or(cfg.retry.max_attempts).max(1);
         let attempt_timeout = opts.attempt_timeout.unwrap_or(cfg.attempt_timeout);
         loop {
-            if let Some(limiter) = &self.inner.limiter {
-                limiter.acquire().await;
+            if let Some(limiter) = &self.inner.limiter
+                && tokio::time::timeout_at(deadline, limiter.acquire())
+                    .await
+                    .is_err()
+            {
+                return Err(TransportError {
+                    endpoint: endpoint.id,
+                    kind: TransportErrorKind::Timeout,
+                    delivery: if progress.sent {
+                        Delivery::MaybeSent
+                    } else {
+                        Delivery::NotSent
+                    },
+                    message: format!(
+                        "the call timeout of {total:?} ran out waiting for the rate limit"
+                    ),
+                    attempts: progress.attempts,
+                    source: None,
+                });
             }
             progress.attempts += 1;
             let attempt = progress.attempts;
@@ -680,7 +689,8 @@ impl ClientCore {
                 &req.headers,
                 req.body.as_deref(),
             );
-            let mut result = match tokio::time::timeout(attempt_timeout, fut)
+            let attempt_deadline = (tokio::time::Instant::now() + attempt_timeout).min(deadline);
+            let mut result = match tokio::time::timeout_at(attempt_deadline, fut)
                 .instrument(span.clone())
                 .await
             {
@@ -689,9 +699,13 @@ impl ClientCore {
                     endpoint: endpoint.id,
                     kind: TransportErrorKind::Timeout,
                     delivery: Delivery::MaybeSent,
-                    message: format!(
-                        "no complete response within the attempt timeout of {attempt_timeout:?}"
-                    ),
+                    message: if attempt_deadline == deadline {
+                        format!("no complete response within the call timeout of {total:?}")
+                    } else {
+                        format!(
+                            "no complete response within the attempt timeout of {attempt_timeout:?}"
+                        )
+                    },
                     attempts: attempt,
                     source: None,
                 }),
@@ -743,6 +757,10 @@ impl ClientCore {
                 Some(ra) => ra.max(backoff),
                 None => backoff,
             };
+            if tokio::time::Instant::now() + delay >= deadline {
+                tracing::debug!(endpoint = endpoint.id, "no time left for a retry");
+                return result;
+            }
             if !self.inner.budget.withdraw() {
                 tracing::debug!(
                     endpoint = endpoint.id,
