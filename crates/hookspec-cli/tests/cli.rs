@@ -23,6 +23,21 @@ async fn run(mut cmd: Command) -> assert_cmd::assert::Assert {
         .unwrap()
 }
 
+/// `hookspec omegastream list-webhook-events` against `emu` with the right key.
+fn list_events_on(emu: &RunningEmulator) -> Command {
+    let mut cmd = hookspec();
+    cmd.args([
+        "omegastream",
+        "list-webhook-events",
+        ENDPOINT,
+        "--base-url",
+        &emu.base_url("omegastream"),
+        "--key",
+        SECRET,
+    ]);
+    cmd
+}
+
 async fn emulator_with_secret() -> RunningEmulator {
     Emulator::builder()
         .default_key(SECRET)
@@ -272,28 +287,10 @@ async fn decode_errors_exit_4_and_faults_can_be_set_from_the_cli() {
         "1",
     ]);
     run(cmd).await.success();
-    let mut cmd = hookspec();
-    cmd.args([
-        "omegastream",
-        "list-webhook-events",
-        ENDPOINT,
-        "--base-url",
-        &emu.base_url("omegastream"),
-        "--key",
-        SECRET,
-    ]);
+    let cmd = list_events_on(&emu);
     run(cmd).await.code(4);
     // The fault was for one request only.
-    let mut cmd = hookspec();
-    cmd.args([
-        "omegastream",
-        "list-webhook-events",
-        ENDPOINT,
-        "--base-url",
-        &emu.base_url("omegastream"),
-        "--key",
-        SECRET,
-    ]);
+    let cmd = list_events_on(&emu);
     run(cmd).await.success();
     let mut cmd = hookspec();
     cmd.args([
@@ -306,16 +303,7 @@ async fn decode_errors_exit_4_and_faults_can_be_set_from_the_cli() {
         &admin,
     ]);
     run(cmd).await.success();
-    let mut cmd = hookspec();
-    cmd.args([
-        "omegastream",
-        "list-webhook-events",
-        ENDPOINT,
-        "--base-url",
-        &emu.base_url("omegastream"),
-        "--key",
-        SECRET,
-    ]);
+    let cmd = list_events_on(&emu);
     run(cmd)
         .await
         .code(1)

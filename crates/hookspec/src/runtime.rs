@@ -337,7 +337,7 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Timeout of a whole call (default 30 s).
+    /// Timeout of a whole call, retries and rate-limit waits included (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
         self
