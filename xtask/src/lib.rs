@@ -5,6 +5,7 @@
 //! - [`scaffold`]: `new-endpoint` writes a spec skeleton.
 //! - [`openapi`]: specs → OpenAPI 3.1 and OpenAPI 3.0/3.1 → specs.
 
+pub mod bench;
 pub mod derived;
 pub mod openapi;
 pub mod scaffold;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Arg, Command};
-use xtask::{derived, openapi, rel, scaffold, workspace_root};
+use xtask::{bench, derived, openapi, rel, scaffold, workspace_root};
 
 fn cli() -> Command {
     Command::new("xtask")
@@ -25,6 +25,22 @@ fn cli() -> Command {
                 .arg(Arg::new("path").long("path").required(true).help("e.g. /client/webhooks/{id}")),
         )
         .subcommand(Command::new("openapi").about("Export openapi/<api>.json (OpenAPI 3.1) for every API"))
+        .subcommand(
+            Command::new("bench")
+                .about("Run the benchmarks and print every table of BENCHMARKS.md as Markdown")
+                .arg(
+                    Arg::new("sections")
+                        .num_args(0..)
+                        .value_parser(bench::SECTIONS)
+                        .help("Sections to run (default: all)"),
+                )
+                .arg(
+                    Arg::new("quick")
+                        .long("quick")
+                        .action(clap::ArgAction::SetTrue)
+                        .help("A short smoke run"),
+                ),
+        )
         .subcommand(
             Command::new("import-openapi")
                 .about("Turn an OpenAPI 3.0/3.1 document into spec files under api-specs/<api>/")
@@ -63,6 +79,13 @@ fn run() -> Result<(), String> {
             derived::check(&root)?;
             println!("specs valid; derived files up to date; no unreviewed snapshots");
             Ok(())
+        }
+        Some(("bench", s)) => {
+            let sections: Vec<String> = s
+                .get_many::<String>("sections")
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default();
+            bench::run(&root, &sections, s.get_flag("quick"))
         }
         Some(("new-endpoint", s)) => {
             let file = scaffold::new_endpoint(

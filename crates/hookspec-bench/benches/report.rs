@@ -9,11 +9,11 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use hookspec::fivecents::{self, JobSelector, ResendNotificationRequest};
 use hookspec::omegastream;
 use hookspec::reqwest::StatusCode;
-use hookspec_bench::{Bodies, HandCall, HandEvent, Server, big_event, event_list, synthetic_api};
-use http_body_util::{BodyExt, Full};
+use hookspec_bench::{
+    Clients, Endpoint, HandEvent, Variant, big_event, call, event_list, synthetic_api,
+};
 use peak_alloc::PeakAlloc;
 
 #[global_allocator]
@@ -67,175 +67,31 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 // 1. Request overhead
 // ---------------------------------------------------------------------------------------
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Endpoint {
-    List,
-    Get,
-    Resend,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Variant {
-    Generated,
-    Hand,
-    Hyper,
-}
-
-struct Clients {
-    omega: omegastream::Client,
-    five: fivecents::Client,
-    reqwest: hookspec::reqwest::Client,
-    hyper: hyper_util::client::legacy::Client<
-        hyper_util::client::legacy::connect::HttpConnector,
-        Full<Bytes>,
-    >,
-    base: String,
-}
-
-/// The hand-written decoding shared by the reqwest and hyper baselines.
-fn decode_hand(e: Endpoint, bytes: &[u8]) {
-    match e {
-        Endpoint::List => drop(black_box(
-            serde_json::from_slice::<Vec<HandEvent>>(bytes).expect("decode"),
-        )),
-        Endpoint::Get => drop(black_box(
-            serde_json::from_slice::<HandEvent>(bytes).expect("decode"),
-        )),
-        Endpoint::Resend => drop(black_box(
-            serde_json::from_slice::<Vec<HandCall>>(bytes).expect("decode"),
-        )),
-    }
-}
-
-async fn call(c: &Clients, v: Variant, e: Endpoint) {
-    const ID: &str = "6336cd2b5790c27875f70d96";
-    const EID: &str = "63377e715790c27875f70dbd";
-    let resend = ResendNotificationRequest {
-        zoneid: 1234,
-        job: JobSelector::Index(0),
-    };
-    match (v, e) {
-        (Variant::Generated, Endpoint::List) => {
-            black_box(c.omega.list_webhook_events(ID).await.expect("list"));
-        }
-        (Variant::Generated, Endpoint::Get) => {
-            black_box(c.omega.get_webhook_event(ID, EID).await.expect("get"));
-        }
-        (Variant::Generated, Endpoint::Resend) => {
-            black_box(c.five.resend_notification(&resend).await.expect("resend"));
-        }
-        (Variant::Hand, e) => {
-            let rb = match e {
-                Endpoint::List => c
-                    .reqwest
-                    .get(format!("{}/company/client/webhooks/{ID}", c.base)),
-                Endpoint::Get => c.reqwest.get(format!(
-                    "{}/company/client/webhooks/{ID}/events/{EID}",
-                    c.base
-                )),
-                Endpoint::Resend => c
-                    .reqwest
-                    .post(format!("{}/v2/transcoding/notifications/resend", c.base))
-                    .header("content-type", "application/json")
-                    .body(
-                        serde_json::to_vec(&serde_json::json!({"zoneid": 1234, "index": 0}))
-                            .expect("json"),
-                    ),
-            };
-            let resp = rb
-                .header("authorization", "Bearer t")
-                .send()
-                .await
-                .expect("send");
-            let bytes = resp.bytes().await.expect("body");
-            decode_hand(e, &bytes);
-        }
-        (Variant::Hyper, e) => {
-            let (method, path, body) = match e {
-                Endpoint::List => (
-                    "GET",
-                    format!("/company/client/webhooks/{ID}"),
-                    Bytes::new(),
-                ),
-                Endpoint::Get => (
-                    "GET",
-                    format!("/company/client/webhooks/{ID}/events/{EID}"),
-                    Bytes::new(),
-                ),
-                Endpoint::Resend => (
-                    "POST",
-                    "/v2/transcoding/notifications/resend".to_owned(),
-                    Bytes::from_static(br#"{"zoneid":1234,"index":0}"#),
-                ),
-            };
-            let req = hyper::Request::builder()
-                .method(method)
-                .uri(format!("{}{path}", c.base))
-                .header("authorization", "Bearer t")
-                .body(Full::new(body))
-                .expect("request");
-            let resp = c.hyper.request(req).await.expect("send");
-            let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-            decode_hand(e, &bytes);
-        }
-    }
-}
-
 async fn overhead(opts: &Opts) {
-    let example = |sources: &[(&str, &str)], ep: &str| -> Bytes {
-        let sources = hookspec_spec::ApiSources::from_pairs(sources).expect("specs");
-        let api = hookspec_spec::parse_api(&sources).expect("specs");
-        let text = api
-            .endpoint(ep)
-            .and_then(|e| e.examples.iter().find_map(|x| x.response.clone()))
-            .expect("example");
-        Bytes::from(text)
-    };
-    let bodies = Bodies {
-        list: example(omegastream::Client::SPEC_SOURCES, "list_webhook_events"),
-        event: example(omegastream::Client::SPEC_SOURCES, "get_webhook_event"),
-        resend: example(fivecents::Client::SPEC_SOURCES, "resend_notification"),
-    };
-    let server = Server::start(bodies).await.expect("server");
-    let base = format!("http://{}", server.addr);
-    hookspec::runtime::install_crypto_provider();
-    let clients = Clients {
-        omega: omegastream::Client::builder()
-            .base_url(format!("{base}/company"))
-            .credentials("t")
-            .build()
-            .expect("client"),
-        five: fivecents::Client::builder()
-            .base_url(format!("{base}/v2"))
-            .credentials("t")
-            .rate_limit(None)
-            .build()
-            .expect("client"),
-        reqwest: hookspec::reqwest::Client::new(),
-        hyper: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build(hyper_util::client::legacy::connect::HttpConnector::new()),
-        base,
-    };
+    let (server, clients) = Clients::start().await;
     let (rounds, per_round) = if opts.quick { (1, 50) } else { (5, 2000) };
     println!(
         "\n### Request overhead, sequential ({rounds} interleaved rounds × {per_round} requests per variant)\n"
     );
     println!(
-        "| endpoint | generated req/s | hand-written req/s | raw hyper req/s | generated ÷ hand-written (throughput) | target ≥ 0.98 |"
+        "| endpoint | generated req/s | hand-written req/s | hand-written + timeout req/s | raw hyper req/s | generated ÷ hand-written, target ≥ 0.98 | generated ÷ hand-written + timeout |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
+    const SEQ: [Variant; 4] = [
+        Variant::Generated,
+        Variant::Hand,
+        Variant::HandTimeout,
+        Variant::Hyper,
+    ];
     for e in [Endpoint::List, Endpoint::Get, Endpoint::Resend] {
-        let mut t = [Duration::ZERO; 3];
-        for v in [Variant::Generated, Variant::Hand, Variant::Hyper] {
+        let mut t = [Duration::ZERO; SEQ.len()];
+        for v in SEQ {
             for _ in 0..20 {
                 call(&clients, v, e).await; // warm-up, connections opened
             }
         }
         for _ in 0..rounds {
-            for (i, v) in [Variant::Generated, Variant::Hand, Variant::Hyper]
-                .into_iter()
-                .enumerate()
-            {
+            for (i, v) in SEQ.into_iter().enumerate() {
                 let start = Instant::now();
                 for _ in 0..per_round {
                     call(&clients, v, e).await;
@@ -247,11 +103,13 @@ async fn overhead(opts: &Opts) {
         let rps = |d: Duration| n / d.as_secs_f64();
         let r = ratio(t[1], t[0]);
         println!(
-            "| {e:?} | {:.0} | {:.0} | {:.0} | {r:.3} | {} |",
+            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {r:.3} ({}) | {:.3} |",
             rps(t[0]),
             rps(t[1]),
             rps(t[2]),
-            if r >= 0.98 { "met" } else { "missed" }
+            rps(t[3]),
+            if r >= 0.98 { "met" } else { "missed" },
+            ratio(t[2], t[0]),
         );
     }
     let _ = server.take_connections();

@@ -3,12 +3,15 @@
 //! synthetic specs for the expansion-scaling measurements.
 
 use std::convert::Infallible;
+use std::hint::black_box;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
-use http_body_util::Full;
+use hookspec::fivecents::{self, JobSelector, ResendNotificationRequest};
+use hookspec::omegastream;
+use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
@@ -205,4 +208,191 @@ pub fn synthetic_api(n: usize) -> hookspec_spec::ApiSources {
         })
         .collect();
     hookspec_spec::ApiSources { api, endpoints }
+}
+
+// ---------------------------------------------------------------------------------------
+// Request overhead: the variants compared
+// ---------------------------------------------------------------------------------------
+
+/// The three seed endpoints.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Endpoint {
+    /// `list_webhook_events`.
+    List,
+    /// `get_webhook_event`.
+    Get,
+    /// `resend_notification`.
+    Resend,
+}
+
+/// Who makes the request.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Variant {
+    /// The generated client.
+    Generated,
+    /// The same request by hand with reqwest + serde.
+    Hand,
+    /// The same, on a `reqwest::Client` with a 30 s request timeout (one timer per request,
+    /// as the generated client has).
+    HandTimeout,
+    /// hyper-util's client + the same serde structs (the floor).
+    Hyper,
+}
+
+/// One client of each variant, pointed at a [`Server`].
+#[allow(missing_debug_implementations)]
+pub struct Clients {
+    /// The generated OmegaStream client.
+    pub omega: omegastream::Client,
+    /// The generated 5centscdn client (no client-side rate limit).
+    pub five: fivecents::Client,
+    /// `reqwest::Client::new()`.
+    pub reqwest: hookspec::reqwest::Client,
+    /// A `reqwest::Client` with a 30 s request timeout.
+    pub reqwest_timeout: hookspec::reqwest::Client,
+    /// hyper-util's legacy client.
+    pub hyper: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        Full<Bytes>,
+    >,
+    /// `http://127.0.0.1:port` of the server.
+    pub base: String,
+}
+
+/// The hand-written decoding shared by the reqwest and hyper baselines.
+fn decode_hand(e: Endpoint, bytes: &[u8]) {
+    match e {
+        Endpoint::List => drop(black_box(
+            serde_json::from_slice::<Vec<HandEvent>>(bytes).expect("decode"),
+        )),
+        Endpoint::Get => drop(black_box(
+            serde_json::from_slice::<HandEvent>(bytes).expect("decode"),
+        )),
+        Endpoint::Resend => drop(black_box(
+            serde_json::from_slice::<Vec<HandCall>>(bytes).expect("decode"),
+        )),
+    }
+}
+
+impl Clients {
+    /// Starts a [`Server`] answering with the specs' example bodies and builds the clients.
+    pub async fn start() -> (Server, Self) {
+        let example = |sources: &[(&str, &str)], ep: &str| -> Bytes {
+            let sources = hookspec_spec::ApiSources::from_pairs(sources).expect("specs");
+            let api = hookspec_spec::parse_api(&sources).expect("specs");
+            let text = api
+                .endpoint(ep)
+                .and_then(|e| e.examples.iter().find_map(|x| x.response.clone()))
+                .expect("example");
+            Bytes::from(text)
+        };
+        let bodies = Bodies {
+            list: example(omegastream::Client::SPEC_SOURCES, "list_webhook_events"),
+            event: example(omegastream::Client::SPEC_SOURCES, "get_webhook_event"),
+            resend: example(fivecents::Client::SPEC_SOURCES, "resend_notification"),
+        };
+        let server = Server::start(bodies).await.expect("server");
+        let base = format!("http://{}", server.addr);
+        hookspec::runtime::install_crypto_provider();
+        let clients = Clients {
+            omega: omegastream::Client::builder()
+                .base_url(format!("{base}/company"))
+                .credentials("t")
+                .build()
+                .expect("client"),
+            five: fivecents::Client::builder()
+                .base_url(format!("{base}/v2"))
+                .credentials("t")
+                .rate_limit(None)
+                .build()
+                .expect("client"),
+            reqwest: hookspec::reqwest::Client::new(),
+            reqwest_timeout: hookspec::reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            hyper:
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build(hyper_util::client::legacy::connect::HttpConnector::new()),
+            base,
+        };
+        (server, clients)
+    }
+}
+
+/// Makes one request of endpoint `e` with variant `v`, decoding the response.
+pub async fn call(c: &Clients, v: Variant, e: Endpoint) {
+    const ID: &str = "6336cd2b5790c27875f70d96";
+    const EID: &str = "63377e715790c27875f70dbd";
+    let resend = ResendNotificationRequest {
+        zoneid: 1234,
+        job: JobSelector::Index(0),
+    };
+    match (v, e) {
+        (Variant::Generated, Endpoint::List) => {
+            black_box(c.omega.list_webhook_events(ID).await.expect("list"));
+        }
+        (Variant::Generated, Endpoint::Get) => {
+            black_box(c.omega.get_webhook_event(ID, EID).await.expect("get"));
+        }
+        (Variant::Generated, Endpoint::Resend) => {
+            black_box(c.five.resend_notification(&resend).await.expect("resend"));
+        }
+        (Variant::Hand | Variant::HandTimeout, e) => {
+            let http = if v == Variant::Hand {
+                &c.reqwest
+            } else {
+                &c.reqwest_timeout
+            };
+            let rb = match e {
+                Endpoint::List => http.get(format!("{}/company/client/webhooks/{ID}", c.base)),
+                Endpoint::Get => http.get(format!(
+                    "{}/company/client/webhooks/{ID}/events/{EID}",
+                    c.base
+                )),
+                Endpoint::Resend => http
+                    .post(format!("{}/v2/transcoding/notifications/resend", c.base))
+                    .header("content-type", "application/json")
+                    .body(
+                        serde_json::to_vec(&serde_json::json!({"zoneid": 1234, "index": 0}))
+                            .expect("json"),
+                    ),
+            };
+            let resp = rb
+                .header("authorization", "Bearer t")
+                .send()
+                .await
+                .expect("send");
+            let bytes = resp.bytes().await.expect("body");
+            decode_hand(e, &bytes);
+        }
+        (Variant::Hyper, e) => {
+            let (method, path, body) = match e {
+                Endpoint::List => (
+                    "GET",
+                    format!("/company/client/webhooks/{ID}"),
+                    Bytes::new(),
+                ),
+                Endpoint::Get => (
+                    "GET",
+                    format!("/company/client/webhooks/{ID}/events/{EID}"),
+                    Bytes::new(),
+                ),
+                Endpoint::Resend => (
+                    "POST",
+                    "/v2/transcoding/notifications/resend".to_owned(),
+                    Bytes::from_static(br#"{"zoneid":1234,"index":0}"#),
+                ),
+            };
+            let req = hyper::Request::builder()
+                .method(method)
+                .uri(format!("{}{path}", c.base))
+                .header("authorization", "Bearer t")
+                .body(Full::new(body))
+                .expect("request");
+            let resp = c.hyper.request(req).await.expect("send");
+            let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+            decode_hand(e, &bytes);
+        }
+    }
 }
