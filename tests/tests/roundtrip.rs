@@ -5,7 +5,7 @@ use hookspec::fivecents::{
     ResendNotificationRequest, WebhookCall,
 };
 use hookspec::omegastream::{self, EventType, WebhookEvent, WebhookResponse};
-use hookspec::{Timestamp, UnixSeconds};
+use hookspec::{RawJson, Timestamp, UnixSeconds};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -76,10 +76,21 @@ prop_compose! {
 }
 
 prop_compose! {
+    /// Raw JSON in compact and in pretty form: the exact text must survive the round trip.
+    fn raw_json()(v in json().prop_filter("null is None", |v| !v.is_null()), pretty in any::<bool>()) -> RawJson {
+        if pretty {
+            RawJson::from_string(serde_json::to_string_pretty(&v).expect("json")).expect("valid")
+        } else {
+            RawJson::from_value(&v).expect("json")
+        }
+    }
+}
+
+prop_compose! {
     fn webhook_event()(id in any::<String>(), created_at in prop::option::of(timestamp()), ocid in any::<String>(),
                        api_version in any::<String>(), created in any::<i64>(), event_type in event_type(),
-                       data in prop::option::of(json().prop_filter("null is None", |v| !v.is_null())),
-                       endpoint_id in any::<String>(), response in prop::option::of(webhook_response())) -> WebhookEvent {
+                       data in prop::option::of(raw_json()),
+                       endpoint_id in any::<String>(), response in prop::option::of(webhook_response().prop_map(Box::new))) -> WebhookEvent {
         WebhookEvent { id, created_at, ocid, api_version, created: UnixSeconds(created), event_type, data, endpoint_id, response }
     }
 }

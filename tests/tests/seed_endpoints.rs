@@ -232,7 +232,13 @@ async fn get_webhook_event_decodes_the_full_event() {
         event.created.to_timestamp().unwrap().to_string(),
         "2022-08-31T18:46:32Z"
     );
-    assert_eq!(event.data, Some(serde_json::json!({"video": {}})));
+    let data = event.data.expect("the detail carries data");
+    assert_eq!(
+        data.get(),
+        "{\n    \"video\" : {}\n  }",
+        "`data` keeps the exact text the server sent"
+    );
+    assert_eq!(data.to_value(), serde_json::json!({"video": {}}));
     let response = event.response.unwrap();
     assert_eq!(response.status_code, 200);
     assert_eq!(response.status, "200 OK");

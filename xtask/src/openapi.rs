@@ -1,7 +1,7 @@
 //! Specs → OpenAPI 3.1 ([`export`]) and OpenAPI 3.0/3.1 → spec files ([`import`]).
 //!
 //! What OpenAPI cannot say is kept in `x-` extensions (`x-idempotent`, `x-rate-limit`,
-//! `x-aliases`, `x-zero-as-none`, `x-lenient`, `x-rust-name`, `x-one-of`, `x-examples`…), so
+//! `x-aliases`, `x-zero-as-none`, `x-lenient`, `x-boxed`, `x-rust-name`, `x-one-of`, `x-examples`…), so
 //! that importing an exported document gives back the same specs.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
@@ -31,6 +31,7 @@ fn type_schema(ty: &TypeRef) -> Value {
         }
         TypeRef::DateTime => json!({"type": "string", "format": "date-time"}),
         TypeRef::Json => json!({}),
+        TypeRef::RawJson => json!({"x-hookspec-type": "raw_json"}),
         TypeRef::Array(inner) => json!({"type": "array", "items": type_schema(inner)}),
         TypeRef::Map(inner) => {
             json!({"type": "object", "additionalProperties": type_schema(inner)})
@@ -74,6 +75,9 @@ fn field_schema(f: &Field) -> Value {
     }
     if f.lenient {
         obj.insert("x-lenient".into(), json!(true));
+    }
+    if f.boxed {
+        obj.insert("x-boxed".into(), json!(true));
     }
     if rust_ident(&f.name).as_deref() != Some(f.rust_name.as_str()) {
         obj.insert("x-rust-name".into(), json!(f.rust_name));
@@ -456,7 +460,11 @@ impl Importer<'_> {
                 .as_object()
                 .is_some_and(|o| o.keys().all(|k| k.starts_with("x-") || k == "description")) =>
             {
-                "json".to_owned()
+                if s.get("x-hookspec-type") == Some(&json!("raw_json")) {
+                    "raw_json".to_owned()
+                } else {
+                    "json".to_owned()
+                }
             }
             other => {
                 self.warn(format!(
@@ -537,7 +545,11 @@ impl Importer<'_> {
                 let list: Vec<String> = a.iter().filter_map(Value::as_str).map(toml_str).collect();
                 out.push_str(&format!("aliases = [{}]\n", list.join(", ")));
             }
-            for (x, key) in [("x-zero-as-none", "zero_as_none"), ("x-lenient", "lenient")] {
+            for (x, key) in [
+                ("x-zero-as-none", "zero_as_none"),
+                ("x-lenient", "lenient"),
+                ("x-boxed", "boxed"),
+            ] {
                 if fs.get(x) == Some(&json!(true)) {
                     out.push_str(&format!("{key} = true\n"));
                 }

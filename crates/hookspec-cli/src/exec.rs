@@ -19,9 +19,11 @@ fn text_of(m: &ArgMatches, id: &str, ty: &TypeRef) -> Option<String> {
         TypeRef::Integer | TypeRef::UnixSeconds => m.get_one::<i64>(id)?.to_string(),
         TypeRef::Float => m.get_one::<f64>(id)?.to_string(),
         TypeRef::Bool => m.get_one::<bool>(id)?.to_string(),
-        TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Model(_) => {
-            m.get_one::<Value>(id)?.to_string()
-        }
+        TypeRef::Json
+        | TypeRef::RawJson
+        | TypeRef::Array(_)
+        | TypeRef::Map(_)
+        | TypeRef::Model(_) => m.get_one::<Value>(id)?.to_string(),
         TypeRef::String | TypeRef::DateTime | TypeRef::Enum(_) => m.get_one::<String>(id)?.clone(),
     })
 }
@@ -31,9 +33,11 @@ fn json_of(m: &ArgMatches, id: &str, ty: &TypeRef) -> Option<Value> {
         TypeRef::Integer | TypeRef::UnixSeconds => Value::from(*m.get_one::<i64>(id)?),
         TypeRef::Float => Value::from(*m.get_one::<f64>(id)?),
         TypeRef::Bool => Value::from(*m.get_one::<bool>(id)?),
-        TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Model(_) => {
-            m.get_one::<Value>(id)?.clone()
-        }
+        TypeRef::Json
+        | TypeRef::RawJson
+        | TypeRef::Array(_)
+        | TypeRef::Map(_)
+        | TypeRef::Model(_) => m.get_one::<Value>(id)?.clone(),
         TypeRef::String | TypeRef::DateTime | TypeRef::Enum(_) => {
             Value::from(m.get_one::<String>(id)?.clone())
         }

@@ -50,9 +50,11 @@ fn typed(arg: Arg, ty: &TypeRef) -> Arg {
         TypeRef::Float => arg.value_parser(value_parser!(f64)),
         TypeRef::Bool => arg.value_parser(value_parser!(bool)),
         TypeRef::String | TypeRef::DateTime | TypeRef::Enum(_) => arg,
-        TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Model(_) => {
-            arg.value_parser(parse_json).value_name("JSON")
-        }
+        TypeRef::Json
+        | TypeRef::RawJson
+        | TypeRef::Array(_)
+        | TypeRef::Map(_)
+        | TypeRef::Model(_) => arg.value_parser(parse_json).value_name("JSON"),
     }
 }
 

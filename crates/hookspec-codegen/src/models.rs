@@ -61,6 +61,7 @@ fn field(f: &Field) -> TokenStream {
         f.nullable.then(|| "may be null".to_owned()),
         f.lenient
             .then(|| "accepted as a number or a string".to_owned()),
+        f.boxed.then(|| "boxed to keep the parent small".to_owned()),
     ]
     .into_iter()
     .flatten()
@@ -73,6 +74,11 @@ fn field(f: &Field) -> TokenStream {
     let mut attrs = vec![quote!(rename = #wire)];
     attrs.extend(f.aliases.iter().map(|a| quote!(alias = #a)));
     let inner = rust_type(&f.ty);
+    let inner = if f.boxed {
+        quote!(::std::boxed::Box<#inner>)
+    } else {
+        inner
+    };
     let ty = if f.is_option() {
         quote!(::core::option::Option<#inner>)
     } else {

@@ -14,6 +14,7 @@ pub(crate) fn rust_type(ty: &TypeRef) -> TokenStream {
         TypeRef::UnixSeconds => quote!(::hookspec::UnixSeconds),
         TypeRef::DateTime => quote!(::hookspec::Timestamp),
         TypeRef::Json => quote!(::hookspec::serde_json::Value),
+        TypeRef::RawJson => quote!(::hookspec::RawJson),
         TypeRef::Array(inner) => {
             let inner = rust_type(inner);
             quote!(::std::vec::Vec<#inner>)

@@ -457,10 +457,10 @@ fn read_model(
                         fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
                     ),
                 ),
-                Some(f) if f.optional || f.nullable => cx.error(
+                Some(f) if f.optional || f.nullable || f.boxed => cx.error(
                     &m.span(),
                     format!(
-                        "field `{}` is in a one_of group, so it must not be marked optional or nullable",
+                        "field `{}` is in a one_of group, so it must not be marked optional, nullable or boxed",
                         m.get_ref()
                     ),
                 ),
@@ -562,6 +562,7 @@ fn read_field(
     let nullable = t.bool(cx, "nullable").unwrap_or(false);
     let zero_as_none = t.bool(cx, "zero_as_none").unwrap_or(false);
     let lenient = t.bool(cx, "lenient").unwrap_or(false);
+    let boxed = t.bool(cx, "boxed").unwrap_or(false);
     let aliases = t.strings(cx, "aliases").unwrap_or_default();
     let rust_name = t.string(cx, "rust_name");
     t.finish(cx, &format!("field `{}`", name.get_ref()));
@@ -608,6 +609,7 @@ fn read_field(
         aliases: aliases.into_iter().map(Spanned::into_inner).collect(),
         zero_as_none,
         lenient,
+        boxed,
         pos: cx.pos(&name.span()),
     })
 }
@@ -1188,6 +1190,7 @@ fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [Endpoint]) {
     for (t, _, _) in &mut st.example_checks {
         fix(t);
     }
+    check_boxed_and_raw(st);
     for ep in endpoints.iter_mut() {
         fix(&mut ep.response.ty);
         for p in ep
@@ -1198,6 +1201,62 @@ fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [Endpoint]) {
         {
             fix(&mut p.ty);
         }
+    }
+}
+
+/// `boxed` needs a model type; `raw_json` cannot be reached from a model with an
+/// "exactly one of" group (serde buffers such models, and raw JSON cannot be buffered).
+fn check_boxed_and_raw(st: &mut State) {
+    for m in &st.models {
+        for f in &m.fields {
+            if f.boxed && !matches!(f.ty, TypeRef::Model(_)) {
+                st.diags.push(Diagnostic::new(
+                    f.pos.clone(),
+                    format!(
+                        "`boxed` applies to fields whose type is a model; `{}` is `{}`",
+                        f.name, f.ty
+                    ),
+                ));
+            }
+        }
+    }
+    for m in st.models.iter().filter(|m| !m.one_of.is_empty()) {
+        let mut seen = HashSet::new();
+        let mut stack = vec![m.name.as_str()];
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            let Some(model) = st.models.iter().find(|x| x.name == name) else {
+                continue;
+            };
+            for f in &model.fields {
+                let mut raw = false;
+                collect_types(&f.ty, &mut |t| match t {
+                    TypeRef::RawJson => raw = true,
+                    TypeRef::Model(n) => stack.push(n),
+                    _ => {}
+                });
+                if raw {
+                    st.diags.push(Diagnostic::new(
+                        f.pos.clone(),
+                        format!(
+                            "`raw_json` field `{}` is reachable from model `{}`, which has a \
+                             one_of group: such models are decoded through a buffer that cannot \
+                             keep raw JSON; use `json`",
+                            f.name, m.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn collect_types<'a>(t: &'a TypeRef, f: &mut impl FnMut(&'a TypeRef)) {
+    match t {
+        TypeRef::Array(i) | TypeRef::Map(i) => collect_types(i, f),
+        other => f(other),
     }
 }
 

@@ -160,8 +160,11 @@ pub enum TypeRef {
     UnixSeconds,
     /// RFC 3339 date-time string.
     DateTime,
-    /// Any JSON value.
+    /// Any JSON value, decoded into a tree (`serde_json::Value`).
     Json,
+    /// Any JSON value, kept as the exact text received (`hookspec::RawJson`): no tree is
+    /// built, nothing is reformatted, and it costs about its own size in memory.
+    RawJson,
     /// JSON array.
     Array(Box<TypeRef>),
     /// JSON object with string keys.
@@ -197,6 +200,7 @@ impl fmt::Display for TypeRef {
             Self::UnixSeconds => f.write_str("unix_seconds"),
             Self::DateTime => f.write_str("datetime"),
             Self::Json => f.write_str("json"),
+            Self::RawJson => f.write_str("raw_json"),
             Self::Array(t) => write!(f, "array<{t}>"),
             Self::Map(t) => write!(f, "map<{t}>"),
             Self::Model(n) | Self::Enum(n) => f.write_str(n),
@@ -251,6 +255,9 @@ pub struct Field {
     pub zero_as_none: bool,
     /// Accept numbers written as strings and strings written as numbers.
     pub lenient: bool,
+    /// Store a model-typed value behind a pointer (`Box<Model>`): keeps the parent small
+    /// when the value is large and usually absent (a list item's null `response`).
+    pub boxed: bool,
     /// Where the field is declared.
     pub pos: Pos,
 }

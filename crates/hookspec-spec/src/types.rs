@@ -5,7 +5,7 @@ use heck::ToSnakeCase;
 use crate::model::TypeRef;
 
 /// Parses a type expression: `string`, `integer`, `float`, `bool`, `unix_seconds`, `datetime`,
-/// `json`, `array<T>`, `map<T>` or the PascalCase name of a model or enum (returned as
+/// `json`, `raw_json`, `array<T>`, `map<T>` or the PascalCase name of a model or enum (returned as
 /// [`TypeRef::Model`]; the loader turns enum names into [`TypeRef::Enum`]).
 pub fn parse_type(s: &str) -> Result<TypeRef, String> {
     let s = s.trim();
@@ -28,11 +28,12 @@ pub fn parse_type(s: &str) -> Result<TypeRef, String> {
         "unix_seconds" => TypeRef::UnixSeconds,
         "datetime" => TypeRef::DateTime,
         "json" => TypeRef::Json,
+        "raw_json" => TypeRef::RawJson,
         _ if is_pascal_ident(s) => TypeRef::Model(s.to_owned()),
         _ => {
             return Err(format!(
                 "unknown type `{s}` (expected string, integer, float, bool, unix_seconds, \
-                 datetime, json, array<T>, map<T> or the PascalCase name of a model or enum)"
+                 datetime, json, raw_json, array<T>, map<T> or the PascalCase name of a model or enum)"
             ));
         }
     })

@@ -132,7 +132,7 @@ impl Api {
                 Some(_) => fail("an RFC 3339 date-time"),
                 None => fail("an RFC 3339 date-time string"),
             },
-            TypeRef::Json => {}
+            TypeRef::Json | TypeRef::RawJson => {}
             TypeRef::Array(inner) => match v.as_array() {
                 Some(items) => {
                     for (i, item) in items.iter().enumerate() {

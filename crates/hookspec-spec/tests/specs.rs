@@ -164,3 +164,56 @@ response = '["x"]'
     let err = parse_api(&sources(API, ep)).unwrap_err().to_string();
     assert!(err.contains("api-specs/t/ep.toml:5:1: example does not match `array<integer>`: [0]: expected an integer, found a string"), "{err}");
 }
+
+#[test]
+fn boxed_needs_a_model_and_raw_json_cannot_sit_under_a_one_of_model() {
+    let ep = r#"method = "GET"
+path = "/a"
+[response]
+type = "Outer"
+[models.Outer.fields.inner]
+type = "Inner"
+nullable = true
+boxed = true
+[models.Outer.fields.n]
+type = "integer"
+boxed = true
+[models.Inner.fields.raw]
+type = "raw_json"
+[models.Pick.fields.x]
+type = "integer"
+[models.Pick.fields.y]
+type = "integer"
+[models.Pick.fields.z]
+type = "array<Inner>"
+[[models.Pick.one_of]]
+field = "choice"
+type_name = "Choice"
+members = ["x", "y"]
+"#;
+    let err = parse_api(&sources(API, ep)).unwrap_err().to_string();
+    let expected = [
+        "api-specs/t/ep.toml:9:22: `boxed` applies to fields whose type is a model; `n` is `integer`",
+        "api-specs/t/ep.toml:12:22: `raw_json` field `raw` is reachable from model `Pick`",
+    ];
+    for e in expected {
+        assert!(err.contains(e), "missing {e:?} in:\n{err}");
+    }
+    assert_eq!(err.lines().count(), expected.len(), "{err}");
+
+    // A boxed model field, and raw_json away from one_of models, are fine.
+    let ok = r#"method = "GET"
+path = "/a"
+[response]
+type = "Outer"
+[models.Outer.fields.inner]
+type = "Inner"
+nullable = true
+boxed = true
+[models.Inner.fields.raw]
+type = "raw_json"
+"#;
+    let api = parse_api(&sources(API, ok)).expect("valid");
+    assert!(api.model("Outer").unwrap().fields[0].boxed);
+    assert_eq!(api.model("Inner").unwrap().fields[0].ty, TypeRef::RawJson);
+}

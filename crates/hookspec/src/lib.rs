@@ -47,7 +47,7 @@ pub use hookspec_macros::include_api;
 pub use retry::RetryPolicy;
 pub use runtime::{CallOptions, ClientBuilder};
 pub use secrecy::SecretString;
-pub use types::{Timestamp, UnixSeconds};
+pub use types::{RawJson, Timestamp, UnixSeconds};
 pub use {reqwest, serde_json};
 
 include_api!("../../../api-specs/fivecents");

@@ -163,8 +163,9 @@ impl RequestParts {
             self.refuse(format!("path parameter `{name}` must not be {value:?}"));
             return;
         }
-        self.path
-            .extend(utf8_percent_encode(value, SEGMENT).map(|s| s.to_owned()));
+        for piece in utf8_percent_encode(value, SEGMENT) {
+            self.path.push_str(piece);
+        }
     }
 
     /// Adds a query parameter.
