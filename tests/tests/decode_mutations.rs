@@ -2,7 +2,7 @@
 //! value, never a panic (the cargo-fuzz targets in `fuzz/` explore further).
 
 use hookspec::reqwest::StatusCode;
-use hookspec::runtime::decode;
+use hookspec::runtime::{decode, decode_list};
 use hookspec::{fivecents, omegastream};
 
 /// A uniform index below `n` (0 when `n` is 0), from a seeded generator so failures reproduce.
@@ -92,4 +92,108 @@ fn decoders_never_panic_on_mutated_examples() {
         failed += results.iter().filter(|r| !**r).count();
     }
     assert!(ok > 0 && failed > 0, "ok {ok}, failed {failed}");
+}
+
+/// `decode_list` (the generated client's decoder for lists) against `decode::<Vec<T>>` on the
+/// same bytes: equal values, or the same error.
+fn agree<T>(body: &[u8]) -> bool
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let sized = decode_list::<T>("t", StatusCode::OK, body.to_vec().into());
+    let plain = decode::<Vec<T>>("t", StatusCode::OK, body.to_vec().into());
+    match (sized, plain) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b, "on {:?}", String::from_utf8_lossy(body));
+            assert!(
+                a.capacity() <= (2 * a.len()).max(4),
+                "capacity {}",
+                a.capacity()
+            );
+            true
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string());
+            false
+        }
+        (a, b) => panic!(
+            "decode_list ok={} but decode ok={} on {:?}",
+            a.is_ok(),
+            b.is_ok(),
+            String::from_utf8_lossy(body)
+        ),
+    }
+}
+
+#[test]
+fn decode_list_agrees_with_decode_on_mutated_lists() {
+    let mut seeds: Vec<Vec<u8>> = Vec::new();
+    for sources in [
+        fivecents::Client::SPEC_SOURCES,
+        omegastream::Client::SPEC_SOURCES,
+    ] {
+        let api = hookspec_tests::spec(sources);
+        for ep in &api.endpoints {
+            seeds.extend(
+                ep.examples
+                    .iter()
+                    .filter_map(|e| e.response.clone())
+                    .filter(|r| r.trim_start().starts_with('['))
+                    .map(String::into_bytes),
+            );
+        }
+    }
+    assert!(seeds.len() >= 2);
+    let mut rng = fastrand::Rng::with_seed(0xdec0_de5e_ed00_0002);
+    let mut decoded = 0;
+    for round in 0..3000 {
+        let body = mutate(&seeds[round % seeds.len()], &mut rng);
+        decoded += usize::from(agree::<omegastream::WebhookEvent>(&body));
+        decoded += usize::from(agree::<fivecents::WebhookCall>(&body));
+    }
+    assert!(decoded > 0, "no mutation decoded");
+}
+
+#[test]
+fn decode_list_edge_cases_match_serde_json() {
+    for body in [
+        "[]",
+        " \n[ ]\t",
+        "[1,2,3]",
+        "[ 1 , 2 ,3 ]\r\n",
+        "[1,]",
+        "[,1]",
+        "[1 2]",
+        "[1]x",
+        "[1]]",
+        "[[1],[2]]",
+        "[",
+        "",
+        "\u{feff}[1]",
+        "[1e3]",
+        "[-0]",
+        "[18446744073709551616]",
+        "[1,\"2\"]",
+        "{\"a\":1}",
+    ] {
+        agree::<i64>(body.as_bytes());
+        agree::<serde_json::Value>(body.as_bytes());
+        agree::<Vec<i64>>(body.as_bytes());
+    }
+}
+
+#[test]
+fn decode_list_sizes_the_vec_from_the_body() {
+    // 10 000 events of equal size: the Vec ends within a few percent of the count, where
+    // doubling would leave it at 16 384.
+    let one = r#"{"id":"6337","created_at":"0001-01-01T00:00:00Z","ocid":"o","api_version":"v1","created":1,"type":"video.uploaded","data":null,"endpoint_id":"e","response":null}"#;
+    let body = format!("[{}]", vec![one; 10_000].join(","));
+    let list = decode_list::<omegastream::WebhookEvent>("t", StatusCode::OK, body.into())
+        .expect("decodes");
+    assert_eq!(list.len(), 10_000);
+    assert!(
+        list.capacity() <= 10_500,
+        "capacity {} for 10 000 elements",
+        list.capacity()
+    );
 }

@@ -276,6 +276,23 @@ fn builder(ep: &Endpoint) -> TokenStream {
     let builder = builder_ident(ep);
     let meta = meta_ident(ep);
     let output = rust_type(&ep.response.ty);
+    // Lists are decoded with the Vec sized from the body (`decode_list`).
+    let execute = match &ep.response.ty {
+        TypeRef::Array(inner) => {
+            let inner = rust_type(inner);
+            quote! {
+                self.client
+                    .core
+                    .execute_with::<#output, ApiErrorBody>(
+                        req,
+                        &self.options,
+                        ::hookspec::runtime::decode_list::<#inner>,
+                    )
+                    .await
+            }
+        }
+        _ => quote!(self.client.core.execute::<#output, ApiErrorBody>(req, &self.options).await),
+    };
     let doc = format!(" A `{} {}` request being prepared.", ep.method, ep.path);
 
     let mut fields = Vec::new();
@@ -375,7 +392,7 @@ fn builder(ep: &Endpoint) -> TokenStream {
                 #(#path_pushes)*
                 #(#sends)*
                 #body_push
-                self.client.core.execute::<#output, ApiErrorBody>(req, &self.options).await
+                #execute
             }
         }
 

@@ -592,6 +592,20 @@ impl ClientCore {
         T: DeserializeOwned,
         B: DeserializeOwned,
     {
+        self.execute_with(req, opts, decode::<T>).await
+    }
+
+    /// [`ClientCore::execute`] with a decoder of its own for the success body (generated code
+    /// passes [`decode_list`] for list responses).
+    pub async fn execute_with<T, B>(
+        &self,
+        req: RequestParts,
+        opts: &CallOptions,
+        decode: fn(&'static str, StatusCode, Bytes) -> Result<T, Box<DecodeError>>,
+    ) -> Result<T, Error<B>>
+    where
+        B: DeserializeOwned,
+    {
         let id = req.endpoint.id;
         let raw = self.send(req, opts).await?;
         if !raw.status.is_success() {
@@ -907,6 +921,73 @@ pub fn decode<T: DeserializeOwned>(
                 // The value decoded but something follows it: report serde_json's own error.
                 Ok(_) => Err(fail(".".to_owned(), plain)),
             }
+        }
+    }
+}
+
+/// [`decode`] for a JSON array, with the `Vec` sized from the body instead of doubled.
+///
+/// `serde_json` cannot know how many elements an array holds, so a `Vec` decoded the usual
+/// way doubles its capacity as it grows: briefly the old and the new buffer together, and up
+/// to twice the memory the list needs at the end. Here each element is decoded on its own,
+/// and when the `Vec` is full it grows to the count the remaining bytes predict (from the
+/// average size of the elements so far, plus 3 %) — never more than doubling, so no body can
+/// make it reserve more than the usual decoding would. The result, and every error (which
+/// comes from [`decode`] itself), is the same as `decode::<Vec<T>>`.
+pub fn decode_list<T: DeserializeOwned>(
+    endpoint: &'static str,
+    status: StatusCode,
+    body: Bytes,
+) -> Result<Vec<T>, Box<DecodeError>> {
+    match decode_list_sized(&body) {
+        Some(list) => Ok(list),
+        // Anything unexpected: the ordinary path decodes it, or explains why it cannot.
+        None => decode(endpoint, status, body),
+    }
+}
+
+fn decode_list_sized<T: DeserializeOwned>(body: &[u8]) -> Option<Vec<T>> {
+    let skip_ws = |mut i: usize| {
+        while body
+            .get(i)
+            .is_some_and(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
+        {
+            i += 1;
+        }
+        i
+    };
+    let mut pos = skip_ws(0);
+    if body.get(pos) != Some(&b'[') {
+        return None;
+    }
+    pos = skip_ws(pos + 1);
+    let first = pos;
+    let mut list: Vec<T> = Vec::new();
+    if body.get(pos) == Some(&b']') {
+        return (skip_ws(pos + 1) == body.len()).then_some(list);
+    }
+    loop {
+        if list.len() == list.capacity() {
+            let len = list.len();
+            let grow = if len == 0 {
+                4
+            } else {
+                // Elements left, predicted from the average size so far.
+                let per = (pos - first) as f64 / len as f64;
+                let left = ((body.len() - pos) as f64 / per.max(1.0) * 1.03) as usize + 1;
+                left.clamp(len / 8 + 1, len)
+            };
+            list.reserve_exact(grow);
+        }
+        let mut stream = serde_json::Deserializer::from_slice(body.get(pos..)?).into_iter::<T>();
+        list.push(stream.next()?.ok()?);
+        pos = skip_ws(pos + stream.byte_offset());
+        match body.get(pos) {
+            Some(b',') => pos = skip_ws(pos + 1),
+            Some(b']') => {
+                return (skip_ws(pos + 1) == body.len()).then_some(list);
+            }
+            _ => return None,
         }
     }
 }
