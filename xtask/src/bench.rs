@@ -90,9 +90,14 @@ fn instructions(root: &Path, quick: bool) -> Result<(), String> {
     ]);
     status(build)?;
     let bin = root.join("target/release/overhead-calls");
-    let (low, high) = if quick { (10u64, 60u64) } else { (100, 600) };
+    let (low, high, reps) = if quick {
+        (10u64, 60u64, 1)
+    } else {
+        (100, 1100, 3)
+    };
     // Per-request instructions: the difference between a run of `high` and one of `low`
-    // requests, so that start-up and warm-up cancel out.
+    // requests, so that start-up and warm-up cancel out; the median of `reps` such pairs
+    // (hash seeds and retry jitter differ from process to process: about ±1 %).
     let count = |variant: &str, endpoint: &str, n: u64| -> Result<u64, String> {
         let out = Command::new("valgrind")
             .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
@@ -111,7 +116,7 @@ fn instructions(root: &Path, quick: bool) -> Result<(), String> {
             .ok_or_else(|| format!("no instruction count in callgrind's output: {stderr}"))
     };
     println!(
-        "\n### Request overhead in instructions (callgrind; client and server in one process; per request, from runs of {low} and {high} requests)\n"
+        "\n### Request overhead in instructions (callgrind; client and server in one process; per request: runs of {low} and {high} requests, median of {reps})\n"
     );
     println!(
         "| endpoint | generated | hand-written | hand-written + timeout | raw hyper | hand-written ÷ generated, target ≥ 0.98 |"
@@ -120,9 +125,14 @@ fn instructions(root: &Path, quick: bool) -> Result<(), String> {
     for endpoint in ["list", "get", "resend"] {
         let mut per = Vec::new();
         for variant in ["generated", "hand", "hand-timeout", "hyper"] {
-            let a = count(variant, endpoint, low)?;
-            let b = count(variant, endpoint, high)?;
-            per.push(b.saturating_sub(a) / (high - low));
+            let mut runs = Vec::new();
+            for _ in 0..reps {
+                let a = count(variant, endpoint, low)?;
+                let b = count(variant, endpoint, high)?;
+                runs.push(b.saturating_sub(a) / (high - low));
+            }
+            runs.sort_unstable();
+            per.push(runs[runs.len() / 2]);
         }
         let r = per[1] as f64 / per[0] as f64;
         println!(
@@ -156,7 +166,10 @@ fn compile_scaling(root: &Path, quick: bool) -> Result<(), String> {
     let write = |n: usize, dir: &Path| -> Result<(), String> {
         status({
             let mut c = Command::new(&synthetic);
-            c.arg(n.to_string()).arg(dir);
+            // It prints the folder it wrote: not part of the table.
+            c.arg(n.to_string())
+                .arg(dir)
+                .stdout(std::process::Stdio::null());
             c
         })
     };

@@ -1,5 +1,5 @@
 //! Writes a crate using `hookspec::include_api!` on a synthetic API of N endpoints, for the
-//! compile-time scaling measurement (`compile-scaling.sh`).
+//! compile-time scaling measurement (`cargo xtask bench compile`).
 //!
 //! Usage: `synthetic <endpoints> <dir>`.
 
