@@ -40,7 +40,7 @@ pub fn run(root: &Path, sections: &[String], quick: bool) -> Result<(), String> 
         .collect();
     if !in_harness.is_empty() {
         let mut cmd = cargo(root);
-        cmd.args(["bench", "-p", "hookspec-bench", "--"]);
+        cmd.args(["bench", "-q", "-p", "hookspec-bench", "--bench", "report", "--"]);
         cmd.args(&in_harness);
         if quick {
             cmd.arg("--quick");
@@ -175,8 +175,11 @@ fn compile_scaling(root: &Path, quick: bool) -> Result<(), String> {
     };
     let check = |dir: &Path| -> Result<f64, String> {
         let mut c = cargo(dir);
+        // Incremental caches would carry work over from an earlier run of the same crate:
+        // each measurement is a cold check of the generated crate.
         c.args(["check", "-q", "--offline"])
-            .env("CARGO_TARGET_DIR", &target);
+            .env("CARGO_TARGET_DIR", &target)
+            .env("CARGO_INCREMENTAL", "0");
         let start = Instant::now();
         status(c)?;
         Ok(start.elapsed().as_secs_f64())

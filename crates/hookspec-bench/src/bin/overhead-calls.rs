@@ -3,7 +3,9 @@
 //! `cargo xtask bench instructions` runs under `valgrind --tool=callgrind`, whose instruction
 //! counts do not drift with the load of a shared machine.
 //!
-//! Usage: `overhead-calls <generated|hand|hand-timeout|hyper> <list|get|resend> <requests>`.
+//! Usage: `overhead-calls <generated|hand|hand-timeout|hyper> <list|get|resend> <requests>
+//! [current-thread|multi-thread]` (default: current-thread, where the instruction counts are
+//! repeatable; multi-thread is the runtime of the wall-clock table, e.g. for `strace -c -f`).
 
 use hookspec_bench::{Clients, Endpoint, Variant, call};
 
@@ -26,10 +28,14 @@ fn main() {
         .get(2)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| usage());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = match args.get(3).map(String::as_str) {
+        None | Some("current-thread") => tokio::runtime::Builder::new_current_thread(),
+        Some("multi-thread") => tokio::runtime::Builder::new_multi_thread(),
+        _ => usage(),
+    }
+    .enable_all()
+    .build()
+    .expect("runtime");
     rt.block_on(async {
         let (_server, clients) = Clients::start().await;
         // Warm-up: the connection is opened and every lazy initialisation done.
