@@ -40,7 +40,15 @@ pub fn run(root: &Path, sections: &[String], quick: bool) -> Result<(), String> 
         .collect();
     if !in_harness.is_empty() {
         let mut cmd = cargo(root);
-        cmd.args(["bench", "-q", "-p", "hookspec-bench", "--bench", "report", "--"]);
+        cmd.args([
+            "bench",
+            "-q",
+            "-p",
+            "hookspec-bench",
+            "--bench",
+            "report",
+            "--",
+        ]);
         cmd.args(&in_harness);
         if quick {
             cmd.arg("--quick");

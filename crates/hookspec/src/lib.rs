@@ -50,6 +50,11 @@ pub use secrecy::SecretString;
 pub use types::{RawJson, Timestamp, UnixSeconds};
 pub use {reqwest, serde_json};
 
+/// The Rust examples of the workspace README, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 include_api!("../../../api-specs/fivecents");
 include_api!("../../../api-specs/omegastream");
 
