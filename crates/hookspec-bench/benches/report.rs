@@ -83,8 +83,10 @@ async fn overhead(opts: &Opts) {
         Variant::HandTimeout,
         Variant::Hyper,
     ];
+    let mut latencies = Vec::new();
     for e in [Endpoint::List, Endpoint::Get, Endpoint::Resend] {
         let mut t = [Duration::ZERO; SEQ.len()];
+        let mut lat: [Vec<Duration>; SEQ.len()] = Default::default();
         for v in SEQ {
             for _ in 0..20 {
                 call(&clients, v, e).await; // warm-up, connections opened
@@ -94,7 +96,9 @@ async fn overhead(opts: &Opts) {
             for (i, v) in SEQ.into_iter().enumerate() {
                 let start = Instant::now();
                 for _ in 0..per_round {
+                    let one = Instant::now();
                     call(&clients, v, e).await;
+                    lat[i].push(one.elapsed());
                 }
                 t[i] += start.elapsed();
             }
@@ -111,6 +115,14 @@ async fn overhead(opts: &Opts) {
             if r >= 0.98 { "met" } else { "missed" },
             ratio(t[2], t[0]),
         );
+        latencies.push((e, lat));
+    }
+    println!(
+        "\nLatency of the same sequential requests, µs (p50 / p99):\n\n| endpoint | generated | hand-written | hand-written + timeout | raw hyper |\n|---|---|---|---|---|"
+    );
+    for (e, mut lat) in latencies {
+        let cells: Vec<String> = lat.iter_mut().map(|l| percentiles(l)).collect();
+        println!("| {e:?} | {} |", cells.join(" | "));
     }
     let _ = server.take_connections();
 
@@ -123,9 +135,11 @@ async fn overhead(opts: &Opts) {
     );
     println!("|---|---|---|---|---|---|");
     let clients = std::sync::Arc::new(clients);
+    let mut latencies = Vec::new();
     for e in [Endpoint::List, Endpoint::Get] {
         let mut t = [Duration::ZERO; 3];
         let mut conns = [0usize; 3];
+        let mut lat: [Vec<Duration>; 3] = Default::default();
         for (i, v) in [Variant::Generated, Variant::Hand, Variant::Hyper]
             .into_iter()
             .enumerate()
@@ -136,13 +150,17 @@ async fn overhead(opts: &Opts) {
             for _ in 0..conc {
                 let clients = clients.clone();
                 tasks.push(tokio::spawn(async move {
+                    let mut mine = Vec::with_capacity(total / conc);
                     for _ in 0..total / conc {
+                        let one = Instant::now();
                         call(&clients, v, e).await;
+                        mine.push(one.elapsed());
                     }
+                    mine
                 }));
             }
             for task in tasks {
-                task.await.expect("task");
+                lat[i].extend(task.await.expect("task"));
             }
             t[i] = start.elapsed();
             conns[i] = server.take_connections();
@@ -158,7 +176,25 @@ async fn overhead(opts: &Opts) {
             conns[1],
             conns[2]
         );
+        latencies.push((e, lat));
     }
+    println!(
+        "\nLatency of the same concurrent requests, µs (p50 / p99):\n\n| endpoint | generated | hand-written | raw hyper |\n|---|---|---|---|"
+    );
+    for (e, mut lat) in latencies {
+        let cells: Vec<String> = lat.iter_mut().map(|l| percentiles(l)).collect();
+        println!("| {e:?} | {} |", cells.join(" | "));
+    }
+}
+
+/// `p50 / p99` of `lat` in microseconds.
+fn percentiles(lat: &mut [Duration]) -> String {
+    if lat.is_empty() {
+        return "—".into();
+    }
+    lat.sort_unstable();
+    let at = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e6;
+    format!("{:.0} / {:.0}", at(0.5), at(0.99))
 }
 
 // ---------------------------------------------------------------------------------------
