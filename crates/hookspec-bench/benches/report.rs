@@ -69,18 +69,19 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 
 async fn overhead(opts: &Opts) {
     let (server, clients) = Clients::start().await;
-    let (rounds, per_round) = if opts.quick { (1, 50) } else { (5, 2000) };
+    let (rounds, per_round): (u32, u32) = if opts.quick { (1, 50) } else { (10, 1000) };
     println!(
         "\n### Request overhead, sequential ({rounds} interleaved rounds × {per_round} requests per variant)\n"
     );
     println!(
-        "| endpoint | generated req/s | hand-written req/s | hand-written + timeout req/s | raw hyper req/s | generated ÷ hand-written, target ≥ 0.98 | generated ÷ hand-written + timeout |"
+        "| endpoint | generated req/s | hand-written req/s | hand-written + timeout req/s | hand-written + generated models req/s | raw hyper req/s | generated ÷ hand-written, target ≥ 0.98 | generated ÷ hand-written + generated models |"
     );
-    println!("|---|---|---|---|---|---|---|");
-    const SEQ: [Variant; 4] = [
+    println!("|---|---|---|---|---|---|---|---|");
+    const SEQ: [Variant; 5] = [
         Variant::Generated,
         Variant::Hand,
         Variant::HandTimeout,
+        Variant::HandModels,
         Variant::Hyper,
     ];
     let mut latencies = Vec::new();
@@ -92,8 +93,12 @@ async fn overhead(opts: &Opts) {
                 call(&clients, v, e).await; // warm-up, connections opened
             }
         }
-        for _ in 0..rounds {
-            for (i, v) in SEQ.into_iter().enumerate() {
+        for round in 0..rounds {
+            // Each round starts with a different variant, so that no variant always runs
+            // first (right after another's burst) or last.
+            for k in 0..SEQ.len() {
+                let i = (k + round as usize) % SEQ.len();
+                let v = SEQ[i];
                 let start = Instant::now();
                 for _ in 0..per_round {
                     let one = Instant::now();
@@ -107,18 +112,19 @@ async fn overhead(opts: &Opts) {
         let rps = |d: Duration| n / d.as_secs_f64();
         let r = ratio(t[1], t[0]);
         println!(
-            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {r:.3} ({}) | {:.3} |",
+            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {r:.3} ({}) | {:.3} |",
             rps(t[0]),
             rps(t[1]),
             rps(t[2]),
             rps(t[3]),
+            rps(t[4]),
             if r >= 0.98 { "met" } else { "missed" },
-            ratio(t[2], t[0]),
+            ratio(t[3], t[0]),
         );
         latencies.push((e, lat));
     }
     println!(
-        "\nLatency of the same sequential requests, µs (p50 / p99):\n\n| endpoint | generated | hand-written | hand-written + timeout | raw hyper |\n|---|---|---|---|---|"
+        "\nLatency of the same sequential requests, µs (p50 / p99):\n\n| endpoint | generated | hand-written | hand-written + timeout | hand-written + generated models | raw hyper |\n|---|---|---|---|---|---|"
     );
     for (e, mut lat) in latencies {
         let cells: Vec<String> = lat.iter_mut().map(|l| percentiles(l)).collect();
@@ -131,19 +137,22 @@ async fn overhead(opts: &Opts) {
         "\n### Request overhead, {conc} concurrent requests over one client ({total} requests per variant)\n"
     );
     println!(
-        "| endpoint | generated req/s | hand-written req/s | raw hyper req/s | generated ÷ hand-written | connections opened (generated / hand / hyper) |"
+        "| endpoint | generated req/s | hand-written req/s | hand-written + generated models req/s | raw hyper req/s | generated ÷ hand-written | generated ÷ hand-written + generated models | connections opened (generated / hand / hand + models / hyper) |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let clients = std::sync::Arc::new(clients);
+    const CONC: [Variant; 4] = [
+        Variant::Generated,
+        Variant::Hand,
+        Variant::HandModels,
+        Variant::Hyper,
+    ];
     let mut latencies = Vec::new();
     for e in [Endpoint::List, Endpoint::Get] {
-        let mut t = [Duration::ZERO; 3];
-        let mut conns = [0usize; 3];
-        let mut lat: [Vec<Duration>; 3] = Default::default();
-        for (i, v) in [Variant::Generated, Variant::Hand, Variant::Hyper]
-            .into_iter()
-            .enumerate()
-        {
+        let mut t = [Duration::ZERO; CONC.len()];
+        let mut conns = [0usize; CONC.len()];
+        let mut lat: [Vec<Duration>; CONC.len()] = Default::default();
+        for (i, v) in CONC.into_iter().enumerate() {
             let _ = server.take_connections();
             let start = Instant::now();
             let mut tasks = Vec::new();
@@ -167,19 +176,22 @@ async fn overhead(opts: &Opts) {
         }
         let rps = |d: Duration| total as f64 / d.as_secs_f64();
         println!(
-            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.3} | {} / {} / {} |",
+            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {:.3} | {} / {} / {} / {} |",
             rps(t[0]),
             rps(t[1]),
             rps(t[2]),
+            rps(t[3]),
             ratio(t[1], t[0]),
+            ratio(t[2], t[0]),
             conns[0],
             conns[1],
-            conns[2]
+            conns[2],
+            conns[3]
         );
         latencies.push((e, lat));
     }
     println!(
-        "\nLatency of the same concurrent requests, µs (p50 / p99):\n\n| endpoint | generated | hand-written | raw hyper |\n|---|---|---|---|"
+        "\nLatency of the same concurrent requests, µs (p50 / p99):\n\n| endpoint | generated | hand-written | hand-written + generated models | raw hyper |\n|---|---|---|---|---|"
     );
     for (e, mut lat) in latencies {
         let cells: Vec<String> = lat.iter_mut().map(|l| percentiles(l)).collect();

@@ -235,6 +235,9 @@ pub enum Variant {
     /// The same, on a `reqwest::Client` with a 30 s request timeout (one timer per request,
     /// as the generated client has).
     HandTimeout,
+    /// The hand-written request, decoded into the generated models (typed timestamps and
+    /// enums, raw `data`): the same decoding work as the generated client.
+    HandModels,
     /// hyper-util's client + the same serde structs (the floor).
     Hyper,
 }
@@ -260,8 +263,17 @@ pub struct Clients {
 }
 
 /// The hand-written decoding shared by the reqwest and hyper baselines.
-fn decode_hand(e: Endpoint, bytes: &[u8]) {
+fn decode_hand(e: Endpoint, bytes: &[u8], models: bool) {
     match e {
+        Endpoint::List if models => drop(black_box(
+            serde_json::from_slice::<Vec<omegastream::WebhookEvent>>(bytes).expect("decode"),
+        )),
+        Endpoint::Get if models => drop(black_box(
+            serde_json::from_slice::<omegastream::WebhookEvent>(bytes).expect("decode"),
+        )),
+        Endpoint::Resend if models => drop(black_box(
+            serde_json::from_slice::<Vec<fivecents::WebhookCall>>(bytes).expect("decode"),
+        )),
         Endpoint::List => drop(black_box(
             serde_json::from_slice::<Vec<HandEvent>>(bytes).expect("decode"),
         )),
@@ -338,11 +350,11 @@ pub async fn call(c: &Clients, v: Variant, e: Endpoint) {
         (Variant::Generated, Endpoint::Resend) => {
             black_box(c.five.resend_notification(&resend).await.expect("resend"));
         }
-        (Variant::Hand | Variant::HandTimeout, e) => {
-            let http = if v == Variant::Hand {
-                &c.reqwest
-            } else {
+        (Variant::Hand | Variant::HandTimeout | Variant::HandModels, e) => {
+            let http = if v == Variant::HandTimeout {
                 &c.reqwest_timeout
+            } else {
+                &c.reqwest
             };
             let rb = match e {
                 Endpoint::List => http.get(format!("{}/company/client/webhooks/{ID}", c.base)),
@@ -364,7 +376,7 @@ pub async fn call(c: &Clients, v: Variant, e: Endpoint) {
                 .await
                 .expect("send");
             let bytes = resp.bytes().await.expect("body");
-            decode_hand(e, &bytes);
+            decode_hand(e, &bytes, v == Variant::HandModels);
         }
         (Variant::Hyper, e) => {
             let (method, path, body) = match e {
@@ -392,7 +404,7 @@ pub async fn call(c: &Clients, v: Variant, e: Endpoint) {
                 .expect("request");
             let resp = c.hyper.request(req).await.expect("send");
             let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-            decode_hand(e, &bytes);
+            decode_hand(e, &bytes, false);
         }
     }
 }

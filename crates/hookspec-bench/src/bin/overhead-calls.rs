@@ -3,7 +3,7 @@
 //! `cargo xtask bench instructions` runs under `valgrind --tool=callgrind`, whose instruction
 //! counts do not drift with the load of a shared machine.
 //!
-//! Usage: `overhead-calls <generated|hand|hand-timeout|hyper> <list|get|resend> <requests>
+//! Usage: `overhead-calls <generated|hand|hand-timeout|hand-models|hyper> <list|get|resend> <requests>
 //! [current-thread|multi-thread]` (default: current-thread, where the instruction counts are
 //! repeatable; multi-thread is the runtime of the wall-clock table, e.g. for `strace -c -f`).
 
@@ -15,6 +15,7 @@ fn main() {
         Some("generated") => Variant::Generated,
         Some("hand") => Variant::Hand,
         Some("hand-timeout") => Variant::HandTimeout,
+        Some("hand-models") => Variant::HandModels,
         Some("hyper") => Variant::Hyper,
         _ => usage(),
     };
@@ -50,7 +51,7 @@ fn main() {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: overhead-calls <generated|hand|hand-timeout|hyper> <list|get|resend> <requests>"
+        "usage: overhead-calls <generated|hand|hand-timeout|hand-models|hyper> <list|get|resend> <requests>"
     );
     std::process::exit(2)
 }
