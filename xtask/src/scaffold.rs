@@ -77,8 +77,9 @@ pub fn new_endpoint(
     }
     text.push_str(
         "\n[response]\n\
-         # string, integer, float, bool, unix_seconds, datetime, json, array<T>, map<T>, or a\n\
-         # model or enum of this API (declare new ones below as [models.Name]).\n\
+         # string, integer, float, bool, unix_seconds, datetime, json, raw_json (kept as the\n\
+         # exact text), array<T>, map<T>, or a model or enum of this API (declare new ones\n\
+         # below as [models.Name]; field options in api-specs/README.md).\n\
          type = \"json\"\n\
          doc = \"TODO: what comes back.\"\n\n\
          # Examples are checked against the types and shown in the docs; the emulator answers\n\
