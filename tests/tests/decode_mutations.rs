@@ -52,29 +52,30 @@ fn mutate(seed: &[u8], rng: &mut fastrand::Rng) -> Vec<u8> {
     out
 }
 
-#[test]
-fn decoders_never_panic_on_mutated_examples() {
+/// The example response bodies of both APIs' endpoints (and, with `errors`, of their error
+/// models), as the mutation seeds.
+fn example_bodies(errors: bool) -> Vec<Vec<u8>> {
     let mut seeds: Vec<Vec<u8>> = Vec::new();
     for sources in [
         fivecents::Client::SPEC_SOURCES,
         omegastream::Client::SPEC_SOURCES,
     ] {
         let api = hookspec_tests::spec(sources);
-        for ep in &api.endpoints {
-            seeds.extend(
-                ep.examples
-                    .iter()
-                    .filter_map(|e| e.response.clone())
-                    .map(String::into_bytes),
-            );
-        }
+        let endpoints = api.endpoints.iter().flat_map(|ep| &ep.examples);
+        let error_examples = api.error_examples.iter().filter(|_| errors);
         seeds.extend(
-            api.error_examples
-                .iter()
+            endpoints
+                .chain(error_examples)
                 .filter_map(|e| e.response.clone())
                 .map(String::into_bytes),
         );
     }
+    seeds
+}
+
+#[test]
+fn decoders_never_panic_on_mutated_examples() {
+    let seeds = example_bodies(true);
     assert!(seeds.len() >= 5);
     let mut rng = fastrand::Rng::with_seed(0xdec0_de5e_ed00_0001);
     let (mut ok, mut failed) = (0, 0);
@@ -127,22 +128,10 @@ where
 
 #[test]
 fn decode_list_agrees_with_decode_on_mutated_lists() {
-    let mut seeds: Vec<Vec<u8>> = Vec::new();
-    for sources in [
-        fivecents::Client::SPEC_SOURCES,
-        omegastream::Client::SPEC_SOURCES,
-    ] {
-        let api = hookspec_tests::spec(sources);
-        for ep in &api.endpoints {
-            seeds.extend(
-                ep.examples
-                    .iter()
-                    .filter_map(|e| e.response.clone())
-                    .filter(|r| r.trim_start().starts_with('['))
-                    .map(String::into_bytes),
-            );
-        }
-    }
+    let seeds: Vec<Vec<u8>> = example_bodies(false)
+        .into_iter()
+        .filter(|b| b.trim_ascii_start().starts_with(b"["))
+        .collect();
     assert!(seeds.len() >= 2);
     let mut rng = fastrand::Rng::with_seed(0xdec0_de5e_ed00_0002);
     let mut decoded = 0;

@@ -84,8 +84,8 @@ fn status(mut cmd: Command) -> Result<(), String> {
     }
 }
 
-/// Instructions per request, client and server together (both run in one process).
-fn instructions(root: &Path, quick: bool) -> Result<(), String> {
+/// Builds a binary of `hookspec-bench` in release mode and returns its path.
+fn bench_binary(root: &Path, name: &str) -> Result<std::path::PathBuf, String> {
     let mut build = cargo(root);
     build.args([
         "build",
@@ -94,10 +94,15 @@ fn instructions(root: &Path, quick: bool) -> Result<(), String> {
         "-p",
         "hookspec-bench",
         "--bin",
-        "overhead-calls",
+        name,
     ]);
     status(build)?;
-    let bin = root.join("target/release/overhead-calls");
+    Ok(root.join("target/release").join(name))
+}
+
+/// Instructions per request, client and server together (both run in one process).
+fn instructions(root: &Path, quick: bool) -> Result<(), String> {
+    let bin = bench_binary(root, "overhead-calls")?;
     let (low, high, reps) = if quick {
         (10u64, 60u64, 1)
     } else {
@@ -158,18 +163,7 @@ fn instructions(root: &Path, quick: bool) -> Result<(), String> {
 
 /// `cargo check` of a crate whose only content is `include_api!` over a synthetic API.
 fn compile_scaling(root: &Path, quick: bool) -> Result<(), String> {
-    let mut build = cargo(root);
-    build.args([
-        "build",
-        "-q",
-        "--release",
-        "-p",
-        "hookspec-bench",
-        "--bin",
-        "synthetic",
-    ]);
-    status(build)?;
-    let synthetic = root.join("target/release/synthetic");
+    let synthetic = bench_binary(root, "synthetic")?;
     let work = root.join("target/compile-scaling");
     let target = work.join("target");
     let write = |n: usize, dir: &Path| -> Result<(), String> {
