@@ -123,13 +123,7 @@ async fn overhead(opts: &Opts) {
         );
         latencies.push((e, lat));
     }
-    println!(
-        "\nLatency of the same sequential requests, µs (p50 / p99):\n\n| endpoint | generated | hand-written | hand-written + timeout | hand-written + generated models | raw hyper |\n|---|---|---|---|---|---|"
-    );
-    for (e, mut lat) in latencies {
-        let cells: Vec<String> = lat.iter_mut().map(|l| percentiles(l)).collect();
-        println!("| {e:?} | {} |", cells.join(" | "));
-    }
+    print_latencies("sequential", &SEQ, latencies);
     let _ = server.take_connections();
 
     let (total, conc) = if opts.quick { (128, 64) } else { (8192, 64) };
@@ -190,8 +184,29 @@ async fn overhead(opts: &Opts) {
         );
         latencies.push((e, lat));
     }
+    print_latencies("concurrent", &CONC, latencies);
+}
+
+/// The p50 / p99 table of `latencies`, one column per variant.
+fn print_latencies<const N: usize>(
+    kind: &str,
+    variants: &[Variant; N],
+    latencies: Vec<(Endpoint, [Vec<Duration>; N])>,
+) {
+    let names: Vec<&str> = variants
+        .iter()
+        .map(|v| match v {
+            Variant::Generated => "generated",
+            Variant::Hand => "hand-written",
+            Variant::HandTimeout => "hand-written + timeout",
+            Variant::HandModels => "hand-written + generated models",
+            Variant::Hyper => "raw hyper",
+        })
+        .collect();
     println!(
-        "\nLatency of the same concurrent requests, µs (p50 / p99):\n\n| endpoint | generated | hand-written | hand-written + generated models | raw hyper |\n|---|---|---|---|---|"
+        "\nLatency of the same {kind} requests, µs (p50 / p99):\n\n| endpoint | {} |\n|---|{}",
+        names.join(" | "),
+        "---|".repeat(N)
     );
     for (e, mut lat) in latencies {
         let cells: Vec<String> = lat.iter_mut().map(|l| percentiles(l)).collect();

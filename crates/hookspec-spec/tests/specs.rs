@@ -75,6 +75,14 @@ base_url = "https://example.com/v1"
 scheme = "bearer"
 "#;
 
+/// `err` reports each of `expected` (one per line) and nothing else.
+fn assert_reports_exactly(err: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(err.contains(e), "missing {e:?} in:\n{err}");
+    }
+    assert_eq!(err.lines().count(), expected.len(), "{err}");
+}
+
 #[test]
 fn every_error_of_a_file_is_reported_with_its_position() {
     let ep = r#"method = "FETCH"
@@ -107,10 +115,7 @@ members = ["x", "z"]
         "api-specs/t/ep.toml:11:8: unknown model reference `Missing`",
         "api-specs/t/ep.toml:19:17: one_of group names unknown field `z`",
     ];
-    for e in expected {
-        assert!(err.contains(e), "missing {e:?} in:\n{err}");
-    }
-    assert_eq!(err.lines().count(), expected.len(), "{err}");
+    assert_reports_exactly(&err, &expected);
 }
 
 #[test]
@@ -196,10 +201,7 @@ members = ["x", "y"]
         "api-specs/t/ep.toml:9:22: `boxed` applies to fields whose type is a model; `n` is `integer`",
         "api-specs/t/ep.toml:12:22: `raw_json` field `raw` is reachable from model `Pick`",
     ];
-    for e in expected {
-        assert!(err.contains(e), "missing {e:?} in:\n{err}");
-    }
-    assert_eq!(err.lines().count(), expected.len(), "{err}");
+    assert_reports_exactly(&err, &expected);
 
     // A boxed model field, and raw_json away from one_of models, are fine.
     let ok = r#"method = "GET"
