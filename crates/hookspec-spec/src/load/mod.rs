@@ -1,0 +1,144 @@
+//! Loading: file text → [`Api`], reporting every problem with its position.
+//!
+//! - `sources`: what is read — the files of an API folder and the paths shown for them.
+//! - `api_file` and `endpoint`: the two kinds of file, TOML → model; `items`: what both may
+//!   declare (models, enums, fields, type references, examples).
+//! - `validate`: checks of single values and the cross-file checks run once every file is
+//!   read.
+//!
+//! Every problem goes into `State::diags`, and reading goes on.
+
+mod api_file;
+mod endpoint;
+mod items;
+mod sources;
+mod validate;
+
+use std::sync::Arc;
+
+use toml::de::DeTable;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::*;
+use crate::reader::{Cx, LineIndex, TableReader};
+
+use api_file::{ApiHeader, read_api_header};
+use endpoint::read_endpoint;
+pub use sources::{ApiSources, SourceFile, read_api_dir, read_specs_root};
+use validate::{check_error_example, check_example, resolve};
+
+/// A named type reference waiting for every file to be read.
+struct PendingRef {
+    name: String,
+    pos: Pos,
+}
+
+/// What reading every file of an API collects.
+#[derive(Default)]
+struct State {
+    diags: Vec<Diagnostic>,
+    models: Vec<Model>,
+    enums: Vec<EnumDef>,
+    refs: Vec<PendingRef>,
+    /// Examples to check once every type is known: (type, JSON text, position).
+    example_checks: Vec<(TypeRef, String, Pos)>,
+}
+
+/// Parses and validates an API from its files' text.
+///
+/// Every problem is reported, sorted by file and position; the macro turns each into a
+/// compile error naming `file:line:col`.
+pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
+    let mut st = State::default();
+    let api_index = LineIndex::new(Arc::from(sources.api.path.as_str()), &sources.api.text);
+    let header = with_doc(&mut st, &api_index, &sources.api.text, read_api_header);
+    let mut endpoints = Vec::new();
+    for file in &sources.endpoints {
+        let index = LineIndex::new(Arc::from(file.path.as_str()), &file.text);
+        if let Some(ep) = with_doc(&mut st, &index, &file.text, read_endpoint) {
+            endpoints.push(ep);
+        }
+    }
+    let Some(mut header) = header else {
+        return Err(finish(st.diags));
+    };
+    resolve(&mut st, &mut header, &mut endpoints);
+    if !st.diags.is_empty() {
+        return Err(finish(st.diags));
+    }
+    let ApiHeader {
+        name,
+        title,
+        doc,
+        base_url,
+        auth,
+        rate_limit,
+        error_models,
+        error_examples,
+        pos,
+    } = header;
+    let api = Api {
+        name,
+        title,
+        doc,
+        base_url,
+        auth,
+        rate_limit,
+        error_models: error_models.into_iter().map(|(n, _)| n).collect(),
+        error_examples,
+        models: st.models,
+        enums: st.enums,
+        endpoints,
+        pos,
+    };
+    let mut diags = Vec::new();
+    for (ty, text, pos) in &st.example_checks {
+        check_example(&api, ty, text, pos, &mut diags);
+    }
+    for ex in &api.error_examples {
+        if let Some(text) = &ex.response {
+            check_error_example(&api, text, &ex.pos, &mut diags);
+        }
+    }
+    if diags.is_empty() {
+        Ok(api)
+    } else {
+        Err(finish(diags))
+    }
+}
+
+fn finish(mut diags: Vec<Diagnostic>) -> Diagnostics {
+    diags.sort_by(|a, b| {
+        (&a.pos.file, a.pos.line, a.pos.col).cmp(&(&b.pos.file, b.pos.line, b.pos.col))
+    });
+    diags.dedup();
+    Diagnostics(diags)
+}
+
+/// Parses one file and runs `f` on its root table; TOML syntax errors are reported too.
+fn with_doc<T>(
+    st: &mut State,
+    index: &LineIndex,
+    text: &str,
+    f: impl FnOnce(&mut State, &mut Cx<'_>, TableReader<'_, '_>) -> T,
+) -> T {
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    let mut diags = std::mem::take(&mut st.diags);
+    for e in errors {
+        let pos = index.pos(e.span().map_or(0, |s| s.start));
+        diags.push(Diagnostic::new(
+            pos,
+            format!("invalid TOML: {}", e.message().trim_end()),
+        ));
+    }
+    let out = {
+        let mut cx = Cx {
+            index,
+            diags: &mut diags,
+        };
+        let root = TableReader::new(doc.get_ref(), doc.span());
+        f(st, &mut cx, root)
+    };
+    st.diags = diags;
+    out
+}

@@ -1,0 +1,314 @@
+//! Validation: checks of single values, the per-endpoint checks that need the whole file, and
+//! the cross-file checks and example checks run once every file is read.
+
+use std::collections::{BTreeMap, HashSet};
+
+use toml::Spanned;
+
+use super::State;
+use super::api_file::ApiHeader;
+use crate::diag::Diagnostic;
+use crate::model::*;
+use crate::reader::Cx;
+use crate::types::is_keyword;
+
+/// A base URL: http or https, with a host, without query or fragment.
+pub(super) fn check_base_url(cx: &mut Cx<'_>, u: &Spanned<String>) {
+    match url::Url::parse(u.get_ref()) {
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => cx.error(
+            &u.span(),
+            format!("base URL `{}` must use http or https", u.get_ref()),
+        ),
+        Ok(url) if url.host().is_none() => {
+            cx.error(&u.span(), format!("base URL `{}` has no host", u.get_ref()));
+        }
+        Ok(url) if url.query().is_some() || url.fragment().is_some() => cx.error(
+            &u.span(),
+            format!(
+                "base URL `{}` must not have a query or fragment",
+                u.get_ref()
+            ),
+        ),
+        Ok(_) => {}
+        Err(e) => cx.error(
+            &u.span(),
+            format!("invalid base URL `{}`: {e}", u.get_ref()),
+        ),
+    }
+}
+
+/// An HTTP header name (an RFC 9110 token).
+pub(super) fn is_header_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Path parameters: declared ⇔ used. Sorts them in path order.
+pub(super) fn check_path_params(
+    cx: &mut Cx<'_>,
+    segments: &[Segment],
+    path: &Spanned<String>,
+    path_params: &mut [(Spanned<String>, Param)],
+) {
+    let used: Vec<&str> = segments
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Param(p) => Some(p.as_str()),
+            Segment::Literal(_) => None,
+        })
+        .collect();
+    let path_span = path.span();
+    for u in &used {
+        if !path_params.iter().any(|(n, _)| n.get_ref() == u) {
+            cx.error(
+                &path_span,
+                format!("path parameter `{{{u}}}` is not declared; add `[path_params.{u}]`"),
+            );
+        }
+    }
+    for (n, _) in path_params.iter() {
+        if !used.contains(&n.get_ref().as_str()) {
+            cx.error(
+                &n.span(),
+                format!(
+                    "path parameter `{}` is declared but not in the path",
+                    n.get_ref()
+                ),
+            );
+        }
+    }
+    // Keep path parameters in path order.
+    path_params.sort_by_key(|(n, _)| used.iter().position(|u| *u == n.get_ref()));
+}
+
+/// Parameters become arguments, builder fields and setters: their Rust names must be unique
+/// and must not collide with what the builder already has.
+pub(super) fn check_param_names<'a>(
+    cx: &mut Cx<'_>,
+    params: impl Iterator<Item = &'a Param>,
+    has_body: bool,
+) {
+    let mut taken: Vec<&str> = vec![
+        "client",
+        "options",
+        "timeout",
+        "attempt_timeout",
+        "max_attempts",
+        "send",
+    ];
+    if has_body {
+        taken.push("body");
+    }
+    for p in params {
+        if taken.contains(&p.rust_name.as_str()) {
+            cx.error_at(
+                p.pos.clone(),
+                format!("parameter `{}` becomes the Rust name `{}`, which is already used; set `rust_name`", p.name, p.rust_name),
+            );
+        }
+        taken.push(&p.rust_name);
+    }
+}
+
+/// Names the generated module declares itself.
+const RESERVED_TYPE_NAMES: &[&str] = &["Client", "Error", "ApiErrorBody", "API"];
+
+/// Cross-file checks: unique names, every reference known, enums told apart from models.
+pub(super) fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [Endpoint]) {
+    let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
+    let names = st
+        .models
+        .iter()
+        .map(|m| (&m.name, &m.pos))
+        .chain(st.enums.iter().map(|e| (&e.name, &e.pos)))
+        .chain(
+            st.models
+                .iter()
+                .flat_map(|m| m.one_of.iter().map(|g| (&g.type_name, &g.pos))),
+        );
+    let builders: Vec<String> = endpoints
+        .iter()
+        .map(|e| {
+            format!(
+                "{}Builder",
+                heck::ToUpperCamelCase::to_upper_camel_case(e.name.as_str())
+            )
+        })
+        .collect();
+    for (name, pos) in names {
+        if RESERVED_TYPE_NAMES.contains(&name.as_str())
+            || builders.contains(name)
+            || is_keyword(name)
+        {
+            st.diags.push(Diagnostic::new(
+                pos.clone(),
+                format!("type name `{name}` is taken by the generated code; choose another"),
+            ));
+        }
+        if let Some(first) = seen.get(name) {
+            st.diags.push(Diagnostic::new(
+                pos.clone(),
+                format!("duplicate type name `{name}` (first declared at {first})"),
+            ));
+        } else {
+            seen.insert(name.clone(), pos.clone());
+        }
+    }
+    let mut ep_names: BTreeMap<&str, &Pos> = BTreeMap::new();
+    for ep in endpoints.iter() {
+        if let Some(first) = ep_names.insert(&ep.name, &ep.pos) {
+            st.diags.push(Diagnostic::new(
+                ep.pos.clone(),
+                format!("duplicate endpoint name `{}` (also {first})", ep.name),
+            ));
+        }
+    }
+    let is_model = |n: &str| st.models.iter().any(|m| m.name == n);
+    let is_enum = |n: &str| st.enums.iter().any(|e| e.name == n);
+    for r in &st.refs {
+        if !is_model(&r.name) && !is_enum(&r.name) {
+            st.diags.push(Diagnostic::new(
+                r.pos.clone(),
+                format!(
+                    "unknown model reference `{}`: no model or enum of that name in this API",
+                    r.name
+                ),
+            ));
+        }
+    }
+    for (m, pos) in &header.error_models {
+        if !is_model(m) {
+            st.diags.push(Diagnostic::new(
+                pos.clone(),
+                format!("unknown model reference `{m}` in `errors.models`"),
+            ));
+        }
+    }
+    let enum_names: HashSet<String> = st.enums.iter().map(|e| e.name.clone()).collect();
+    let fix = |t: &mut TypeRef| fix_enum_refs(t, &enum_names);
+    for m in &mut st.models {
+        for f in &mut m.fields {
+            fix(&mut f.ty);
+        }
+    }
+    for (t, _, _) in &mut st.example_checks {
+        fix(t);
+    }
+    check_boxed_and_raw(st);
+    for ep in endpoints.iter_mut() {
+        fix(&mut ep.response.ty);
+        for p in ep
+            .path_params
+            .iter_mut()
+            .chain(&mut ep.query)
+            .chain(&mut ep.headers)
+        {
+            fix(&mut p.ty);
+        }
+    }
+}
+
+/// `boxed` needs a model type; `raw_json` cannot be reached from a model with an
+/// "exactly one of" group (serde buffers such models, and raw JSON cannot be buffered).
+fn check_boxed_and_raw(st: &mut State) {
+    for m in &st.models {
+        for f in &m.fields {
+            if f.boxed && !matches!(f.ty, TypeRef::Model(_)) {
+                st.diags.push(Diagnostic::new(
+                    f.pos.clone(),
+                    format!(
+                        "`boxed` applies to fields whose type is a model; `{}` is `{}`",
+                        f.name, f.ty
+                    ),
+                ));
+            }
+        }
+    }
+    for m in st.models.iter().filter(|m| !m.one_of.is_empty()) {
+        let mut seen = HashSet::new();
+        let mut stack = vec![m.name.as_str()];
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            let Some(model) = st.models.iter().find(|x| x.name == name) else {
+                continue;
+            };
+            for f in &model.fields {
+                let mut raw = false;
+                collect_types(&f.ty, &mut |t| match t {
+                    TypeRef::RawJson => raw = true,
+                    TypeRef::Model(n) => stack.push(n),
+                    _ => {}
+                });
+                if raw {
+                    st.diags.push(Diagnostic::new(
+                        f.pos.clone(),
+                        format!(
+                            "`raw_json` field `{}` is reachable from model `{}`, which has a \
+                             one_of group: such models are decoded through a buffer that cannot \
+                             keep raw JSON; use `json`",
+                            f.name, m.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn collect_types<'a>(t: &'a TypeRef, f: &mut impl FnMut(&'a TypeRef)) {
+    match t {
+        TypeRef::Array(i) | TypeRef::Map(i) => collect_types(i, f),
+        other => f(other),
+    }
+}
+
+/// Named types were read as models; those that name an enum become [`TypeRef::Enum`].
+fn fix_enum_refs(t: &mut TypeRef, enums: &HashSet<String>) {
+    match t {
+        TypeRef::Array(i) | TypeRef::Map(i) => fix_enum_refs(i, enums),
+        TypeRef::Model(n) if enums.contains(n.as_str()) => *t = TypeRef::Enum(std::mem::take(n)),
+        _ => {}
+    }
+}
+
+/// A JSON example against its type, once every type is known.
+pub(super) fn check_example(
+    api: &Api,
+    ty: &TypeRef,
+    text: &str,
+    pos: &Pos,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return; // reported when the example was read
+    };
+    for e in api.check_value(ty, &value) {
+        out.push(Diagnostic::new(
+            pos.clone(),
+            format!("example does not match `{ty}`: {e}"),
+        ));
+    }
+}
+
+/// An error example must match at least one error model.
+pub(super) fn check_error_example(api: &Api, text: &str, pos: &Pos, out: &mut Vec<Diagnostic>) {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
+    let fits = api.error_models.iter().any(|m| {
+        api.check_value(&TypeRef::Model(m.clone()), &value)
+            .is_empty()
+    });
+    if !fits {
+        out.push(Diagnostic::new(
+            pos.clone(),
+            format!(
+                "error example matches none of the error models ({})",
+                api.error_models.join(", ")
+            ),
+        ));
+    }
+}
