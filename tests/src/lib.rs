@@ -132,7 +132,6 @@ impl Recorder {
 
 /// A plain reqwest client for requests the typed clients cannot make (malformed bodies…).
 pub fn raw_http() -> reqwest::Client {
-    hookspec::runtime::install_crypto_provider();
     reqwest::Client::new()
 }
 
@@ -164,6 +163,8 @@ pub enum Step {
     StallBody,
     /// Wait this long before answering 200 with this JSON body.
     SlowHeaders(std::time::Duration, &'static str),
+    /// `200 OK` with this body in `Transfer-Encoding: chunked` (no length announced).
+    Chunked(Vec<u8>),
 }
 
 impl Step {
@@ -186,32 +187,55 @@ impl Step {
     }
 }
 
+/// One request the scripted server read: its head as received, and its body.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    /// Method.
+    pub method: String,
+    /// Request target (path and query), as received.
+    pub target: String,
+    /// Header lines in the order received, names lowercased, values as sent.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    /// Every value of a header (by lowercase name).
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
 /// A raw HTTP/1.1 server over TCP on 127.0.0.1 that follows a script, one step per request
-/// (the last step repeats), and counts the requests it received.
+/// (the last step repeats), and records the requests it received.
 #[derive(Debug, Clone)]
 pub struct Scripted {
     addr: SocketAddr,
-    hits: Arc<std::sync::atomic::AtomicUsize>,
+    seen: Arc<Mutex<Vec<RawRequest>>>,
 }
 
 impl Scripted {
     /// Starts the server.
     pub async fn start(steps: Vec<Step>) -> Self {
-        use std::sync::atomic::Ordering;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
-        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
         let steps = Arc::new(Mutex::new(steps));
-        let counter = hits.clone();
+        let log = seen.clone();
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let steps = steps.clone();
-                let counter = counter.clone();
+                let log = log.clone();
                 tokio::spawn(async move {
-                    while read_request(&mut stream).await {
-                        counter.fetch_add(1, Ordering::SeqCst);
+                    while let Some(request) = read_request(&mut stream).await {
+                        log.lock().expect("request log lock").push(request);
                         let step = {
                             let mut s = steps.lock().expect("script lock");
                             if s.len() > 1 {
@@ -227,7 +251,7 @@ impl Scripted {
                 });
             }
         });
-        Self { addr, hits }
+        Self { addr, seen }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -237,29 +261,48 @@ impl Scripted {
 
     /// Requests received so far.
     pub fn hits(&self) -> usize {
-        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+        self.seen.lock().expect("request log lock").len()
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RawRequest> {
+        self.seen.lock().expect("request log lock").clone()
     }
 }
 
-/// Reads one request (headers and a Content-Length body); false at end of stream.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> bool {
+/// Reads one request (head and a Content-Length body); `None` at end of stream.
+async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<RawRequest> {
     use tokio::io::AsyncReadExt;
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
         match stream.read(&mut byte).await {
             Ok(1) => buf.push(byte[0]),
-            _ => return false,
+            _ => return None,
         }
     }
-    let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
-    let len = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let mut lines = head.split("\r\n").filter(|l| !l.is_empty());
+    let mut start = lines.next().unwrap_or("").split(' ');
+    let method = start.next().unwrap_or("").to_owned();
+    let target = start.next().unwrap_or("").to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let len = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
         .unwrap_or(0);
     let mut body = vec![0u8; len];
-    stream.read_exact(&mut body).await.is_ok()
+    stream.read_exact(&mut body).await.ok()?;
+    Some(RawRequest {
+        method,
+        target,
+        headers,
+        body,
+    })
 }
 
 /// Plays one step; false when the connection is finished.
@@ -307,6 +350,18 @@ async fn play(stream: &mut tokio::net::TcpStream, step: Step) -> bool {
             tokio::time::sleep(wait).await;
             let mut out = head(200, body.len(), &[]);
             out.extend_from_slice(body.as_bytes());
+            stream.write_all(&out).await.is_ok()
+        }
+        Step::Chunked(body) => {
+            let mut out =
+                b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n"
+                    .to_vec();
+            for chunk in body.chunks(64 * 1024) {
+                out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                out.extend_from_slice(chunk);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"0\r\n\r\n");
             stream.write_all(&out).await.is_ok()
         }
     }

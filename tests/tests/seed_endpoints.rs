@@ -2,8 +2,10 @@
 
 use hookspec::fivecents::{self, ApiErrorBody, JobSelector, ResendNotificationRequest};
 use hookspec::omegastream::{self, EventType};
-use hookspec::{Error, UnixSeconds};
-use hookspec_tests::{Recorder, Reply, example_response, spec};
+use std::time::Duration;
+
+use hookspec::{Error, TransportErrorKind, UnixSeconds};
+use hookspec_tests::{Recorder, Reply, Scripted, Step, example_response, spec};
 
 fn fivecents_client(server: &Recorder) -> fivecents::Client {
     fivecents::Client::builder()
@@ -311,14 +313,34 @@ async fn a_body_of_the_wrong_shape_is_a_decode_error_with_its_json_path() {
 
 #[tokio::test]
 async fn the_builder_form_sets_a_per_call_timeout() {
-    let server = Recorder::start(vec![Reply::json(200, "[]")]).await;
-    let client = omega_client(&server);
-    let events = client
-        .list_webhook_events_builder("w")
-        .timeout(std::time::Duration::from_secs(5))
-        .await
+    // Every answer comes after 1 s; the client's own timeouts (60 s per call, 30 s per
+    // attempt) allow that, a per-call timeout of 100 ms does not.
+    let server = Scripted::start(vec![Step::SlowHeaders(Duration::from_secs(1), "[]")]).await;
+    let client = omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .build()
         .unwrap();
+
+    let err = client
+        .list_webhook_events_builder("w")
+        .timeout(Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    let Error::Transport(t) = &err else {
+        panic!("expected a timeout, got {err:?}")
+    };
+    assert_eq!(t.kind, TransportErrorKind::Timeout, "{t:?}");
+    assert_eq!(t.attempts, 1, "the call deadline leaves no time to retry");
+    assert!(err.may_have_been_delivered());
+    assert_eq!(server.hits(), 1);
+
+    // The same call without the per-call timeout waits for the answer; the client's
+    // configuration was not changed by the per-call option.
+    let events = client.list_webhook_events_builder("w").await.unwrap();
     assert!(events.is_empty());
+    assert_eq!(client.core().config().timeout, Duration::from_secs(60));
+    assert_eq!(server.hits(), 2);
 }
 
 #[test]
