@@ -218,20 +218,35 @@ async fn resend_posts_the_payload_to_every_webhook_and_logs_failures() {
 
 #[tokio::test]
 async fn injected_status_then_healthy() {
+    const ROUTE: &str = "omegastream.list_webhook_events";
     let emu = start().await;
-    emu.inject(
-        "omegastream.list_webhook_events",
-        Fault::Status { status: 503 },
-        Some(1),
-    );
     let client = omega(&emu, DEFAULT_KEY);
-    let err = client.list_webhook_events_builder(ENDPOINT).send().await;
-    // Either the runtime retried past the one injected 503, or it reports it.
-    match err {
-        Ok(list) => assert_eq!(list.len(), 2),
-        Err(e) => assert_eq!(e.status().unwrap(), 503),
-    }
+    let hits = |emu: &RunningEmulator| emu.requests().iter().filter(|r| r.route == ROUTE).count();
+
+    // Without retries the one injected 503 is what the caller sees…
+    emu.inject(ROUTE, Fault::Status { status: 503 }, Some(1));
+    let err = client
+        .list_webhook_events_builder(ENDPOINT)
+        .max_attempts(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_api().unwrap().status, 503, "{err:?}");
+    assert_eq!(hits(&emu), 1);
+    // …and the fault is used up: the next call is answered normally.
     assert_eq!(client.list_webhook_events(ENDPOINT).await.unwrap().len(), 2);
+    assert_eq!(hits(&emu), 2);
+
+    // With the default policy (a GET is retried after a 503) the caller never sees it: the
+    // emulator answers 503 once, then the list.
+    emu.inject(ROUTE, Fault::Status { status: 503 }, Some(1));
+    let list = client
+        .list_webhook_events_builder(ENDPOINT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(hits(&emu), 4, "one 503, one retry");
 }
 
 #[tokio::test]
