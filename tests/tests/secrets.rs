@@ -69,18 +69,15 @@ async fn no_secret_in_debug_display_errors_or_traces() {
         five.resend_notification(&body).await.unwrap_err(),
         five.resend_notification(&body).await.unwrap_err(),
     ] {
-        seen.push(format!("{err}"));
-        seen.push(format!("{err:?}"));
+        seen.extend(chain(&err));
     }
     let err = omega.list_webhook_events("w").await.unwrap_err();
-    seen.push(format!("{err}"));
-    seen.push(format!("{err:?}"));
+    seen.extend(chain(&err));
     let bad = omegastream::Client::builder()
         .credentials(format!("{TOKEN}\n"))
         .build()
         .unwrap_err();
-    seen.push(format!("{bad}"));
-    seen.push(format!("{bad:?}"));
+    seen.extend(chain(&bad));
 
     let traces = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
@@ -95,6 +92,49 @@ async fn no_secret_in_debug_display_errors_or_traces() {
             "a secret leaked:\n{text}"
         );
     }
-    // The secrets did travel, where they belong: in the request headers.
-    assert!(server.hits() >= 3);
+
+    // The secrets did travel, where they belong: each in its API's credential header, with
+    // exactly its value, and nowhere else in the request.
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    for (i, r) in requests.iter().enumerate() {
+        let (header, value, other) = if i < 2 {
+            ("x-api-key", KEY.to_owned(), "authorization")
+        } else {
+            ("authorization", format!("Bearer {TOKEN}"), "x-api-key")
+        };
+        assert_eq!(
+            r.header_values(header),
+            [value.as_str()],
+            "request {i}: {r:?}"
+        );
+        assert!(r.header_values(other).is_empty(), "request {i}: {r:?}");
+        let elsewhere = r
+            .headers
+            .iter()
+            .filter(|(name, _)| name != header)
+            .any(|(_, v)| v.contains(KEY) || v.contains(TOKEN));
+        assert!(!elsewhere, "request {i}: a secret in another header: {r:?}");
+        let body = String::from_utf8_lossy(&r.body);
+        for place in [r.target.as_str(), body.as_ref()] {
+            assert!(
+                !place.contains(KEY) && !place.contains(TOKEN),
+                "request {i}: a secret in the target or body: {place}"
+            );
+        }
+    }
+    assert_eq!(requests[0].method, "POST");
+    assert_eq!(requests[2].method, "GET");
+}
+
+/// Display of an error and of every error in its `source()` chain.
+fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        out.push(format!("{e}"));
+        out.push(format!("{e:?}"));
+        next = e.source();
+    }
+    out
 }
