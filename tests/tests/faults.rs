@@ -364,3 +364,125 @@ async fn a_rate_limit_wait_longer_than_the_call_timeout_fails_without_sending() 
     assert!(!err.may_have_been_delivered());
     assert_eq!(server.hits(), 1);
 }
+
+#[tokio::test]
+async fn a_get_is_retried_after_408_502_and_504() {
+    for status in [408u16, 502, 504] {
+        // The status on every attempt: the server sees every allowed attempt, then the error.
+        let server = Scripted::start(vec![Step::status(status, "{}")]).await;
+        let err = omega(&server).list_webhook_events("w").await.unwrap_err();
+        assert_eq!(err.status().unwrap(), status, "{err:?}");
+        assert_eq!(server.hits(), 3, "{status}: three attempts");
+        assert!(
+            server
+                .requests()
+                .iter()
+                .all(|r| r.method == "GET" && r.target == "/client/webhooks/w"),
+            "{status}: the same GET each time"
+        );
+
+        // Once, then healthy: the retry succeeds.
+        let server = Scripted::start(vec![Step::status(status, "{}"), Step::ok(EVENTS)]).await;
+        let events = omega(&server).list_webhook_events("w").await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(server.hits(), 2, "{status}: one retry");
+    }
+
+    // All three in a row within one call, then success: exactly four attempts.
+    let server = Scripted::start(vec![
+        Step::status(408, "{}"),
+        Step::status(502, "{}"),
+        Step::status(504, "{}"),
+        Step::ok(EVENTS),
+    ])
+    .await;
+    let events = omega(&server)
+        .list_webhook_events_builder("w")
+        .max_attempts(4)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(server.hits(), 4);
+}
+
+#[tokio::test]
+async fn the_resend_post_is_not_retried_after_408_502_or_504() {
+    for status in [408u16, 502, 504] {
+        let server = Scripted::start(vec![Step::status(status, "{}"), Step::ok("[]")]).await;
+        let err = five(server.url())
+            .resend_notification(&resend_body())
+            .await
+            .unwrap_err();
+        assert_eq!(err.as_api().unwrap().status, status, "{err:?}");
+        assert!(err.may_have_been_delivered());
+        let seen = server.requests();
+        assert_eq!(seen.len(), 1, "{status}: the resend was sent exactly once");
+        assert_eq!(seen[0].method, "POST");
+        assert_eq!(seen[0].target, "/transcoding/notifications/resend");
+    }
+}
+
+#[test]
+fn the_default_timeouts_and_body_limit() {
+    let defaults = hookspec::runtime::Config::default();
+    let five = fivecents::Client::builder()
+        .credentials("k")
+        .build()
+        .unwrap();
+    let omega = omegastream::Client::builder()
+        .credentials("k")
+        .build()
+        .unwrap();
+    for config in [&defaults, five.core().config(), omega.core().config()] {
+        assert_eq!(config.connect_timeout, Duration::from_secs(10));
+        assert_eq!(config.attempt_timeout, Duration::from_secs(30));
+        assert_eq!(config.timeout, Duration::from_secs(60));
+        assert_eq!(config.max_body_bytes, 16 * 1024 * 1024);
+    }
+}
+
+const SIXTEEN_MIB: usize = 16 * 1024 * 1024;
+
+/// A one-event list of exactly `len` bytes (the padding is in `ocid`).
+fn events_of_len(len: usize) -> Vec<u8> {
+    let pad = len - EVENTS.len() + 1;
+    let body = EVENTS.replace(r#""ocid":"c""#, &format!(r#""ocid":"{}""#, "c".repeat(pad)));
+    assert_eq!(body.len(), len);
+    body.into_bytes()
+}
+
+fn sized(body: Vec<u8>, chunked: bool) -> Step {
+    if chunked {
+        Step::Chunked(body)
+    } else {
+        Step::Respond(200, vec![("content-type", "application/json".into())], body)
+    }
+}
+
+#[tokio::test]
+async fn the_default_16_mib_body_limit_is_enforced() {
+    // With and without a Content-Length: the limit holds on both read paths.
+    for chunked in [false, true] {
+        let client = |server: &Scripted| {
+            omegastream::Client::builder()
+                .base_url(server.url())
+                .credentials("tok")
+                .build()
+                .unwrap()
+        };
+
+        let server = Scripted::start(vec![sized(events_of_len(SIXTEEN_MIB + 1), chunked)]).await;
+        let err = client(&server).list_webhook_events("w").await.unwrap_err();
+        assert_eq!(
+            transport(&err).kind,
+            TransportErrorKind::BodyTooLarge,
+            "chunked {chunked}: {err:?}"
+        );
+        assert!(err.may_have_been_delivered());
+
+        let server = Scripted::start(vec![sized(events_of_len(SIXTEEN_MIB), chunked)]).await;
+        let events = client(&server).list_webhook_events("w").await.unwrap();
+        assert_eq!(events.len(), 1, "chunked {chunked}");
+        assert_eq!(events[0].ocid.len(), SIXTEEN_MIB - EVENTS.len() + 1);
+    }
+}
