@@ -73,26 +73,109 @@ fn example_bodies(errors: bool) -> Vec<Vec<u8>> {
     seeds
 }
 
+/// A decoder under test: `true` when the body decodes.
+type Decoder = fn(&[u8]) -> bool;
+
+/// Every response decoder of the generated clients (one per endpoint, as the client calls it)
+/// and both error-body decoders.
+const DECODERS: &[(&str, Decoder)] = &[
+    ("fivecents.list_encode_jobs", |b| {
+        decode::<fivecents::EncodeJobLogs>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("fivecents.resend_notification", |b| {
+        decode_list::<fivecents::WebhookCall>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("omegastream.get_webhook_event", |b| {
+        decode::<omegastream::WebhookEvent>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("omegastream.list_webhook_endpoints", |b| {
+        decode_list::<omegastream::WebhookEndpoint>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("omegastream.list_webhook_events", |b| {
+        decode_list::<omegastream::WebhookEvent>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("fivecents error body", |b| {
+        serde_json::from_slice::<fivecents::ApiErrorBody>(b).is_ok()
+    }),
+    ("omegastream error body", |b| {
+        serde_json::from_slice::<omegastream::ApiErrorBody>(b).is_ok()
+    }),
+];
+
+#[test]
+fn every_endpoint_has_a_decoder_here() {
+    for sources in [
+        fivecents::Client::SPEC_SOURCES,
+        omegastream::Client::SPEC_SOURCES,
+    ] {
+        let api = hookspec_tests::spec(sources);
+        for ep in &api.endpoints {
+            let id = format!("{}.{}", api.name, ep.name);
+            assert!(
+                DECODERS.iter().any(|(name, _)| *name == id),
+                "{id} has no mutation test"
+            );
+        }
+    }
+}
+
+/// Every endpoint's decoder has a cargo-fuzz target, declared in `fuzz/Cargo.toml` (so that
+/// `cargo fuzz list`, and with it `fuzz/run.sh`, runs it).
+#[test]
+fn every_endpoint_has_a_fuzz_target() {
+    let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    let manifest = std::fs::read_to_string(fuzz.join("Cargo.toml")).unwrap();
+    let mut targets = Vec::new();
+    for entry in std::fs::read_dir(fuzz.join("fuzz_targets")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        assert!(
+            manifest.contains(&format!(
+                "name = \"{name}\"\npath = \"fuzz_targets/{name}.rs\""
+            )),
+            "fuzz target {name} is not a [[bin]] of fuzz/Cargo.toml"
+        );
+        targets.push(std::fs::read_to_string(&path).unwrap());
+    }
+    for (name, _) in DECODERS {
+        let id = if name.ends_with("error body") {
+            format!("{}::ApiErrorBody", name.split(' ').next().unwrap())
+        } else {
+            format!("\"{name}\"")
+        };
+        assert!(
+            targets.iter().any(|t| t.contains(&id)),
+            "no fuzz target decodes {name}"
+        );
+    }
+}
+
 #[test]
 fn decoders_never_panic_on_mutated_examples() {
     let seeds = example_bodies(true);
-    assert!(seeds.len() >= 5);
+    assert!(seeds.len() >= 7);
     let mut rng = fastrand::Rng::with_seed(0xdec0_de5e_ed00_0001);
-    let (mut ok, mut failed) = (0, 0);
-    for round in 0..3000 {
+    let mut ok = [0usize; DECODERS.len()];
+    let mut failed = [0usize; DECODERS.len()];
+    for round in 0..4000 {
         let body = mutate(&seeds[round % seeds.len()], &mut rng);
-        let results = [
-            decode::<Vec<omegastream::WebhookEvent>>("t", StatusCode::OK, body.clone().into())
-                .is_ok(),
-            decode::<omegastream::WebhookEvent>("t", StatusCode::OK, body.clone().into()).is_ok(),
-            decode::<Vec<fivecents::WebhookCall>>("t", StatusCode::OK, body.clone().into()).is_ok(),
-            serde_json::from_slice::<fivecents::ApiErrorBody>(&body).is_ok(),
-            serde_json::from_slice::<omegastream::ApiErrorBody>(&body).is_ok(),
-        ];
-        ok += results.iter().filter(|r| **r).count();
-        failed += results.iter().filter(|r| !**r).count();
+        for (i, (_, decoder)) in DECODERS.iter().enumerate() {
+            if decoder(&body) {
+                ok[i] += 1;
+            } else {
+                failed[i] += 1;
+            }
+        }
     }
-    assert!(ok > 0 && failed > 0, "ok {ok}, failed {failed}");
+    // Each decoder both accepted and refused some mutations: it really ran on its own data.
+    for (i, (name, _)) in DECODERS.iter().enumerate() {
+        assert!(
+            ok[i] > 0 && failed[i] > 0,
+            "{name}: ok {}, failed {}",
+            ok[i],
+            failed[i]
+        );
+    }
 }
 
 /// `decode_list` (the generated client's decoder for lists) against `decode::<Vec<T>>` on the
@@ -134,13 +217,17 @@ fn decode_list_agrees_with_decode_on_mutated_lists() {
         .collect();
     assert!(seeds.len() >= 2);
     let mut rng = fastrand::Rng::with_seed(0xdec0_de5e_ed00_0002);
-    let mut decoded = 0;
+    let mut decoded = [0usize; 3];
     for round in 0..3000 {
         let body = mutate(&seeds[round % seeds.len()], &mut rng);
-        decoded += usize::from(agree::<omegastream::WebhookEvent>(&body));
-        decoded += usize::from(agree::<fivecents::WebhookCall>(&body));
+        decoded[0] += usize::from(agree::<omegastream::WebhookEvent>(&body));
+        decoded[1] += usize::from(agree::<omegastream::WebhookEndpoint>(&body));
+        decoded[2] += usize::from(agree::<fivecents::WebhookCall>(&body));
     }
-    assert!(decoded > 0, "no mutation decoded");
+    assert!(
+        decoded.iter().all(|n| *n > 0),
+        "a list type never decoded a mutation (events, endpoints, calls): {decoded:?}"
+    );
 }
 
 #[test]
