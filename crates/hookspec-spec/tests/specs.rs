@@ -219,3 +219,219 @@ type = "raw_json"
     assert!(api.model("Outer").unwrap().fields[0].boxed);
     assert_eq!(api.model("Inner").unwrap().fields[0].ty, TypeRef::RawJson);
 }
+
+// The spec diagnostics that used to be trybuild cases (`tests/ui/spec_*`): each message and
+// its `file:line:col`, exactly as the macro reports them (`tests/ui/spec_many_errors` checks
+// that the macro turns these into compile errors).
+
+const BROKEN_API: &str = r#"name = "broken"
+base_url = "https://api.example.com/v1"
+
+[auth]
+scheme = "bearer"
+"#;
+
+/// Every diagnostic of the API `broken` made of `api` and one endpoint file, one per line.
+fn diagnostics(api: &str, file: &str, endpoint: &str) -> Vec<String> {
+    let sources = ApiSources {
+        api: SourceFile {
+            path: "api-specs/broken/api.toml".into(),
+            text: api.into(),
+        },
+        endpoints: vec![SourceFile {
+            path: format!("api-specs/broken/{file}"),
+            text: endpoint.into(),
+        }],
+    };
+    match parse_api(&sources) {
+        Ok(api) => panic!("expected diagnostics, the spec loaded: {api:?}"),
+        Err(d) => d.to_string().lines().map(str::to_owned).collect(),
+    }
+}
+
+#[track_caller]
+fn assert_diagnostics(api: &str, file: &str, endpoint: &str, expected: &[&str]) {
+    assert_eq!(diagnostics(api, file, endpoint), expected);
+}
+
+#[test]
+fn bad_base_url() {
+    let api =
+        "name = \"broken\"\nbase_url = \"api.example.com/v1\"\n\n[auth]\nscheme = \"bearer\"\n";
+    assert_diagnostics(
+        api,
+        "get_thing.toml",
+        "method = \"GET\"\npath = \"/things\"\n\n[response]\ntype = \"json\"\n",
+        &[
+            "api-specs/broken/api.toml:2:12: invalid base URL `api.example.com/v1`: relative URL without a base",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_field() {
+    let ep = r#"method = "GET"
+path = "/things"
+
+[response]
+type = "Thing"
+
+[models.Thing.fields.createdAt]
+type = "unix_seconds"
+
+[models.Thing.fields.created_at]
+type = "datetime"
+"#;
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        ep,
+        &[
+            "api-specs/broken/get_thing.toml:10:22: duplicate field: `createdAt` and `created_at` both become the Rust field `created_at`; set `rust_name`",
+        ],
+    );
+}
+
+#[test]
+fn invalid_method() {
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        "method = \"FETCH\"\npath = \"/things\"\n\n[response]\ntype = \"json\"\n",
+        &[
+            "api-specs/broken/get_thing.toml:1:10: invalid method `FETCH` (expected GET, POST, PUT, PATCH, DELETE or HEAD)",
+        ],
+    );
+}
+
+#[test]
+fn many_errors_are_reported_at_once_in_file_order() {
+    let ep = r#"method = "get"
+path = "/things/{id}"
+sumary = "typo"
+
+[response]
+type = "Nope"
+"#;
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        ep,
+        &[
+            "api-specs/broken/get_thing.toml:1:10: invalid method `get` (expected GET, POST, PUT, PATCH, DELETE or HEAD)",
+            "api-specs/broken/get_thing.toml:2:8: path parameter `{id}` is not declared; add `[path_params.id]`",
+            "api-specs/broken/get_thing.toml:3:1: unknown key `sumary` in the endpoint file; did you mean `summary`? (expected one of: body, doc, enums, examples, headers, idempotent, method, models, name, path, path_params, query, response, summary)",
+            "api-specs/broken/get_thing.toml:6:8: unknown model reference `Nope`: no model or enum of that name in this API",
+        ],
+    );
+}
+
+#[test]
+fn one_of_unknown_field() {
+    let ep = r#"method = "POST"
+path = "/things"
+
+[body.fields.zoneid]
+type = "integer"
+
+[body.fields.index]
+type = "integer"
+
+[[body.one_of]]
+field = "job"
+type_name = "Job"
+members = ["index", "infile"]
+
+[response]
+type = "json"
+"#;
+    assert_diagnostics(
+        BROKEN_API,
+        "send_thing.toml",
+        ep,
+        &[
+            "api-specs/broken/send_thing.toml:13:21: one_of group names unknown field `infile` (fields of `SendThingRequest`: zoneid, index)",
+        ],
+    );
+}
+
+#[test]
+fn toml_syntax() {
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        "method = \"GET\"\npath = \"/things\n\n[response]\ntype = \"json\"\n",
+        &[
+            "api-specs/broken/get_thing.toml:2:16: invalid TOML: invalid basic string, expected `\"`",
+        ],
+    );
+}
+
+#[test]
+fn undeclared_path_param() {
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        "method = \"GET\"\npath = \"/things/{thing_id}\"\n\n[response]\ntype = \"json\"\n",
+        &[
+            "api-specs/broken/get_thing.toml:2:8: path parameter `{thing_id}` is not declared; add `[path_params.thing_id]`",
+        ],
+    );
+}
+
+#[test]
+fn unknown_key() {
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        "method = \"GET\"\npath = \"/things\"\nidempotnet = true\n\n[response]\ntype = \"json\"\n",
+        &[
+            "api-specs/broken/get_thing.toml:3:1: unknown key `idempotnet` in the endpoint file; did you mean `idempotent`? (expected one of: body, doc, enums, examples, headers, idempotent, method, models, name, path, path_params, query, response, summary)",
+        ],
+    );
+}
+
+#[test]
+fn unknown_model_reference() {
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        "method = \"GET\"\npath = \"/things\"\n\n[response]\ntype = \"array<Thingy>\"\n",
+        &[
+            "api-specs/broken/get_thing.toml:5:8: unknown model reference `Thingy`: no model or enum of that name in this API",
+        ],
+    );
+}
+
+#[test]
+fn unknown_type() {
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        "method = \"GET\"\npath = \"/things\"\n\n[response]\ntype = \"array<strng>\"\n",
+        &[
+            "api-specs/broken/get_thing.toml:5:8: unknown type `strng` (expected string, integer, float, bool, unix_seconds, datetime, json, raw_json, array<T>, map<T> or the PascalCase name of a model or enum)",
+        ],
+    );
+}
+
+#[test]
+fn unused_path_param() {
+    let ep = r#"method = "GET"
+path = "/things"
+
+[path_params.thing_id]
+type = "string"
+
+[response]
+type = "json"
+"#;
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        ep,
+        &[
+            "api-specs/broken/get_thing.toml:4:14: path parameter `thing_id` is declared but not in the path",
+        ],
+    );
+}

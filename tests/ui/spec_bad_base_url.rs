@@ -1,3 +1,0 @@
-hookspec::include_api!("api-specs/bad_base_url");
-
-fn main() {}

@@ -1,3 +1,0 @@
-hookspec::include_api!("api-specs/duplicate_field");
-
-fn main() {}

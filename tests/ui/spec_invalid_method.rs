@@ -1,3 +1,0 @@
-hookspec::include_api!("api-specs/invalid_method");
-
-fn main() {}

@@ -1,3 +1,0 @@
-hookspec::include_api!("api-specs/toml_syntax");
-
-fn main() {}

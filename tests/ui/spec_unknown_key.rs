@@ -1,3 +1,0 @@
-hookspec::include_api!("api-specs/unknown_key");
-
-fn main() {}
