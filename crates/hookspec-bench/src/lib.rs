@@ -305,7 +305,6 @@ impl Clients {
         };
         let server = Server::start(bodies).await.expect("server");
         let base = format!("http://{}", server.addr);
-        hookspec::runtime::install_crypto_provider();
         let clients = Clients {
             omega: omegastream::Client::builder()
                 .base_url(format!("{base}/company"))

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use hookspec::fivecents::{self, JobSelector, ResendNotificationRequest};
 use hookspec::omegastream;
 
-use crate::{Failure, print_value};
+use crate::{Failure, out, print_value};
 
 /// The webhook endpoint of the OmegaStream seed document.
 const SEED_ENDPOINT: &str = "6336cd2b5790c27875f70d96";
@@ -45,8 +45,8 @@ pub(crate) async fn receiver() -> Result<(String, Arc<AtomicUsize>), Failure> {
     Ok((url, count))
 }
 
-fn section(title: &str) {
-    println!("\n== {title}");
+fn section(title: &str) -> Result<(), Failure> {
+    out::line(&format!("\n== {title}"))
 }
 
 pub(crate) async fn run(json: bool) -> Result<(), Failure> {
@@ -56,10 +56,10 @@ pub(crate) async fn run(json: bool) -> Result<(), Failure> {
         .start()
         .await
         .map_err(other)?;
-    eprintln!(
+    out::note(&format!(
         "hookspec: demo against the embedded emulator at http://{} (no key, no network); webhook receiver at {hook}",
         emu.addr()
-    );
+    ));
     let omega = omegastream::Client::builder()
         .base_url(emu.base_url("omegastream"))
         .credentials(emu.key("omegastream"))
@@ -71,12 +71,12 @@ pub(crate) async fn run(json: bool) -> Result<(), Failure> {
         .build()
         .map_err(other)?;
 
-    section(&format!("omegastream list-webhook-events {SEED_ENDPOINT}"));
+    section(&format!("omegastream list-webhook-events {SEED_ENDPOINT}"))?;
     let events = omega
         .list_webhook_events(SEED_ENDPOINT)
         .await
         .map_err(Failure::from_typed)?;
-    print_value(&serde_json::to_value(&events).map_err(other)?, json);
+    print_value(&serde_json::to_value(&events).map_err(other)?, json)?;
 
     let first = events
         .first()
@@ -84,14 +84,14 @@ pub(crate) async fn run(json: bool) -> Result<(), Failure> {
     section(&format!(
         "omegastream get-webhook-event {SEED_ENDPOINT} {}",
         first.id
-    ));
+    ))?;
     let event = omega
         .get_webhook_event(SEED_ENDPOINT, &first.id)
         .await
         .map_err(Failure::from_typed)?;
-    print_value(&serde_json::to_value(&event).map_err(other)?, json);
+    print_value(&serde_json::to_value(&event).map_err(other)?, json)?;
 
-    section("fivecents resend-notification --zoneid 1234 --index 0");
+    section("fivecents resend-notification --zoneid 1234 --index 0")?;
     let log = five
         .resend_notification(&ResendNotificationRequest {
             zoneid: 1234,
@@ -99,20 +99,20 @@ pub(crate) async fn run(json: bool) -> Result<(), Failure> {
         })
         .await
         .map_err(Failure::from_typed)?;
-    print_value(&serde_json::to_value(&log).map_err(other)?, json);
-    println!(
+    print_value(&serde_json::to_value(&log).map_err(other)?, json)?;
+    out::line(&format!(
         "\nThe webhook receiver got {} POST(s).",
         received.load(Ordering::SeqCst)
-    );
+    ))?;
     Ok(())
 }
 
 impl Failure {
-    fn from_typed<B: std::fmt::Debug>(e: hookspec::Error<B>) -> Self {
+    fn from_typed<B: std::fmt::Debug + 'static>(e: hookspec::Error<B>) -> Self {
         match e {
-            hookspec::Error::Api(a) => Failure::Api(a.to_string()),
-            hookspec::Error::Transport(t) => Failure::Transport(t.to_string()),
-            other => Failure::Other(other.to_string()),
+            hookspec::Error::Api(a) => Failure::Api(out::with_causes(&*a)),
+            hookspec::Error::Transport(t) => Failure::Transport(out::with_causes(&*t)),
+            other => Failure::Other(out::with_causes(&other)),
         }
     }
 }

@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use clap::ArgMatches;
 use hookspec::runtime::{
-    ApiEntry, CallOptions, ClientBuilder, ClientCore, EndpointMeta, RequestParts,
+    ApiEntry, CallOptions, ClientBuilder, ClientCore, EndpointMeta, RawResponse, RequestParts,
 };
 use hookspec::{Error, SecretString};
 use hookspec_spec::{Api, Endpoint, Segment, TypeRef};
 use serde_json::{Map, Value};
 
 use crate::spec_cli::{field_id, key_env, param_id};
-use crate::{Failure, Target};
+use crate::{Failure, Target, out};
 
 /// A parameter value as the text the API expects.
 fn text_of(m: &ArgMatches, id: &str, ty: &TypeRef) -> Option<String> {
@@ -91,14 +91,15 @@ pub(crate) fn client(entry: &ApiEntry, target: &Target) -> Result<ClientCore, Fa
     })
 }
 
-/// Sends the request of `ep` built from `m`.
+/// Sends the request of `ep` built from `m`; a success response comes back as the server
+/// sent it (the caller decodes it, or prints it raw).
 pub(crate) async fn run(
     core: &ClientCore,
     meta: &'static EndpointMeta,
     api: &Api,
     ep: &Endpoint,
     m: &ArgMatches,
-) -> Result<Value, Failure> {
+) -> Result<RawResponse, Failure> {
     let mut req = RequestParts::new(meta);
     for seg in &ep.segments {
         match seg {
@@ -127,9 +128,18 @@ pub(crate) async fn run(
     }
     let mut opts = CallOptions::default();
     opts.timeout = m.get_one::<u64>("timeout").map(|s| Duration::from_secs(*s));
-    core.execute::<Value, Value>(req, &opts)
+    let raw = core
+        .send::<Value>(req, &opts)
         .await
-        .map_err(Failure::from)
+        .map_err(Failure::from)?;
+    if !raw.status.is_success() {
+        let body = String::from_utf8_lossy(&raw.body);
+        return Err(Failure::Api(format!(
+            "HTTP {} from {}: {body}",
+            raw.status, meta.id
+        )));
+    }
+    Ok(raw)
 }
 
 impl From<Error<Value>> for Failure {
@@ -139,10 +149,10 @@ impl From<Error<Value>> for Failure {
                 let body = String::from_utf8_lossy(&a.raw).into_owned();
                 Failure::Api(format!("HTTP {} from {}: {body}", a.status, a.endpoint))
             }
-            Error::Transport(t) => Failure::Transport(t.to_string()),
-            Error::Decode(d) => Failure::Other(d.to_string()),
+            Error::Transport(t) => Failure::Transport(out::with_causes(&*t)),
+            Error::Decode(d) => Failure::Other(out::with_causes(&*d)),
             Error::InvalidRequest(i) => Failure::Usage(i.to_string()),
-            other => Failure::Other(other.to_string()),
+            other => Failure::Other(out::with_causes(&other)),
         }
     }
 }

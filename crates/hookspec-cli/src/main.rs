@@ -7,6 +7,7 @@
 
 mod demo;
 mod exec;
+mod out;
 mod output;
 mod spec_cli;
 
@@ -16,7 +17,8 @@ use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use hookspec_spec::Api;
 
 /// Exit codes, documented in `--help`.
-const EXIT_HELP: &str = "Exit codes: 0 success, 1 API error (the server answered with an error status), \
+const EXIT_HELP: &str = "Exit codes: 0 success (also when stdout is closed early, e.g. by `| head`), \
+1 API error (the server answered with an error status), \
 2 usage error, 3 transport error (no complete response), 4 other error (e.g. a response that does not decode).\n\
 Keys: --key or HOOKSPEC_<API>_KEY (e.g. HOOKSPEC_FIVECENTS_KEY); never printed.\n\
 With neither --base-url nor a key, commands run against the embedded emulator.";
@@ -32,17 +34,20 @@ pub(crate) enum Failure {
     Transport(String),
     /// Anything else (exit 4).
     Other(String),
+    /// Stdout was closed by its reader (`| head`): stop quietly, exit 0.
+    ClosedPipe,
 }
 
 impl Failure {
     fn exit(&self) -> ExitCode {
         let (code, kind, msg) = match self {
+            Failure::ClosedPipe => return ExitCode::SUCCESS,
             Failure::Api(m) => (1, "API error", m),
             Failure::Usage(m) => (2, "usage error", m),
             Failure::Transport(m) => (3, "transport error", m),
             Failure::Other(m) => (4, "error", m),
         };
-        eprintln!("hookspec: {kind}: {msg}");
+        out::note(&format!("hookspec: {kind}: {msg}"));
         ExitCode::from(code)
     }
 }
@@ -112,7 +117,6 @@ fn root_command(apis: &[Api]) -> Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    hookspec::runtime::install_crypto_provider();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => f.exit(),
@@ -171,10 +175,10 @@ async fn endpoint(api: &Api, cmd: &str, m: &ArgMatches) -> Result<(), Failure> {
             .start()
             .await
             .map_err(|e| Failure::Other(e.to_string()))?;
-        eprintln!(
+        out::note(&format!(
             "hookspec: no --base-url and no key: using the embedded emulator at {} (seeded state)",
             emu.base_url(&api.name)
-        );
+        ));
         Some(emu)
     } else {
         None
@@ -187,19 +191,23 @@ async fn endpoint(api: &Api, cmd: &str, m: &ArgMatches) -> Result<(), Failure> {
         None => Target { base_url, key },
     };
     let core = exec::client(entry, &target)?;
-    let value = exec::run(&core, meta, api, ep, m).await?;
-    print_value(&value, m.get_flag("json"));
-    Ok(())
+    let raw = exec::run(&core, meta, api, ep, m).await?;
+    if m.get_flag("raw") {
+        return out::raw(&raw.body);
+    }
+    // What the typed client would return: the spec's decoding rules applied.
+    let value = (meta.decode_json)(meta.id, raw.status, raw.body)
+        .map_err(|e| Failure::Other(out::with_causes(&*e)))?;
+    print_value(&value, m.get_flag("json"))
 }
 
-pub(crate) fn print_value(value: &serde_json::Value, json: bool) {
+pub(crate) fn print_value(value: &serde_json::Value, json: bool) -> Result<(), Failure> {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        );
+        let text = serde_json::to_string_pretty(value)
+            .map_err(|e| Failure::Other(format!("cannot encode the output: {e}")))?;
+        out::line(&text)
     } else {
-        println!("{}", output::table(value));
+        out::line(&output::table(value))
     }
 }
 
@@ -248,9 +256,9 @@ async fn fault(f: &ArgMatches) -> Result<(), Failure> {
     let resp = request
         .send()
         .await
-        .map_err(|e| Failure::Transport(e.to_string()))?;
+        .map_err(|e| Failure::Transport(out::with_causes(&e)))?;
     if resp.status().is_success() {
-        eprintln!("hookspec: fault `{kind}` set on {route}");
+        out::note(&format!("hookspec: fault `{kind}` set on {route}"));
         Ok(())
     } else {
         let status = resp.status();

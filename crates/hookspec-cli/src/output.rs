@@ -36,6 +36,12 @@ pub(crate) fn table(value: &Value) -> String {
                     }
                 }
             }
+            // A column no row fills (`data`/`response` of list items) says nothing: drop it.
+            columns.retain(|c| {
+                items
+                    .iter()
+                    .any(|item| item.get(*c).is_some_and(|v| !v.is_null()))
+            });
             table.set_header(columns.clone());
             for item in items {
                 table.add_row(
@@ -77,5 +83,9 @@ mod tests {
         );
         assert_eq!(table(&serde_json::json!([])), "(no items)");
         assert!(table(&serde_json::json!({"k": "v"})).contains("field"));
+        // `data` is null in every row: no such column.
+        assert!(!t.contains("data"), "{t}");
+        let filled = table(&serde_json::json!([{"id": "a", "data": null}, {"id": "b", "data": 1}]));
+        assert!(filled.contains("data"), "{filled}");
     }
 }

@@ -5,7 +5,7 @@ use clap::{Arg, ArgAction, ArgGroup, Command, value_parser};
 use hookspec_spec::{Api, Endpoint, Field, Model, TypeRef};
 
 /// Flag names the CLI uses itself; a body field with one of these names gets `--field-<name>`.
-const RESERVED: &[&str] = &["json", "key", "base-url", "body", "help", "timeout"];
+const RESERVED: &[&str] = &["json", "raw", "key", "base-url", "body", "help", "timeout"];
 
 /// The flag of a parameter or body field.
 pub(crate) fn flag_name(wire: &str) -> String {
@@ -74,7 +74,14 @@ pub(crate) fn common_args(cmd: Command, api: &Api) -> Command {
         Arg::new("json")
             .long("json")
             .action(ArgAction::SetTrue)
-            .help("Print the response as JSON instead of a table"),
+            .help("Print the response as JSON (decoded by the spec's rules) instead of a table"),
+    )
+    .arg(
+        Arg::new("raw")
+            .long("raw")
+            .action(ArgAction::SetTrue)
+            .conflicts_with("json")
+            .help("Print the response body exactly as the server sent it"),
     )
     .arg(
         Arg::new("base-url")

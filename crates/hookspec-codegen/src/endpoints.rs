@@ -31,6 +31,8 @@ pub(crate) fn api_meta(api: &Api) -> TokenStream {
         let method = format_ident!("{}", ep.method.as_str());
         let path = &ep.path;
         let idempotent = ep.idempotent;
+        let output = rust_type(&ep.response.ty);
+        let decode_json = quote!(::hookspec::runtime::decode_json::<#output>);
         let doc = format!(" What the spec says about `{} {}`.", ep.method, ep.path);
         quote! {
             #[doc = #doc]
@@ -40,6 +42,7 @@ pub(crate) fn api_meta(api: &Api) -> TokenStream {
                 method: ::hookspec::reqwest::Method::#method,
                 path: #path,
                 idempotent: #idempotent,
+                decode_json: #decode_json,
             };
         }
     });
@@ -55,7 +58,8 @@ pub(crate) fn api_meta(api: &Api) -> TokenStream {
 
         /// What the spec says about each endpoint.
         pub mod endpoints {
-            use super::API;
+            #[allow(unused_imports)]
+            use super::*;
             #(#endpoint_metas)*
 
             /// Every endpoint of the API, in spec order.

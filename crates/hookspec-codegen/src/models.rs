@@ -87,7 +87,8 @@ fn field(f: &Field) -> TokenStream {
     if f.is_option() {
         attrs.push(quote!(default));
     }
-    if f.optional && !f.zero_as_none {
+    // A zero time decodes as `None`, and `None` is left out when encoding: "absent".
+    if f.optional || f.zero_as_none {
         attrs.push(quote!(
             skip_serializing_if = "::core::option::Option::is_none"
         ));

@@ -198,7 +198,6 @@ impl EmulatorBuilder {
     pub async fn start(self) -> Result<RunningEmulator, MockError> {
         let seed: SeedFile = serde_json::from_str(SEED)?;
         let apis = embedded_apis()?.into_iter().map(Arc::new).collect();
-        hookspec::runtime::install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()?;

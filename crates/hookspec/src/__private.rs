@@ -44,8 +44,9 @@ where
     }
 }
 
-/// `datetime` fields with `zero_as_none`: the zero time `0001-01-01T00:00:00Z` (and `null`)
-/// decode as `None`, and `None` encodes as the zero time again, so values round-trip.
+/// `datetime` fields with `zero_as_none`: the zero time `0001-01-01T00:00:00Z`, `null` and an
+/// absent field decode as `None`. Generated fields skip `None` when encoding (the field is
+/// absent), so values round-trip; `serialize` writes the zero time only if called on `None`.
 pub mod zero_datetime {
     use jiff::Timestamp;
     use serde::{Deserialize, Deserializer, Serializer};

@@ -107,9 +107,26 @@ impl<B> ApiError<B> {
     }
 }
 
+impl<B> ApiError<B> {
+    /// For a redirect (3xx), where it points (`Location`). hookspec never follows redirects
+    /// (a credential header would travel to whatever origin the server names): a base URL
+    /// that moved is an error that says where to, and the caller decides.
+    pub fn redirect_location(&self) -> Option<&str> {
+        if !self.status.is_redirection() {
+            return None;
+        }
+        self.headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
 impl<B: fmt::Debug> fmt::Display for ApiError<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} answered HTTP {}", self.endpoint, self.status)?;
+        if let Some(location) = self.redirect_location() {
+            write!(f, ", a redirect to `{location}` (not followed)")?;
+        }
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }

@@ -71,6 +71,12 @@ pub struct EndpointMeta {
     pub path: &'static str,
     /// Whether sending twice has the effect of sending once.
     pub idempotent: bool,
+    /// Decodes a success body with the endpoint's response type, applying the spec's decoding
+    /// rules (aliases, lenient numbers, the zero time as absent, unknown enum values kept), and
+    /// encodes the result back as JSON: what the typed client returns, for tools that work
+    /// with untyped values (the CLI prints it).
+    pub decode_json:
+        fn(&'static str, StatusCode, Bytes) -> Result<serde_json::Value, Box<DecodeError>>,
 }
 
 /// One API bound by this crate, for tools that work from the specs at run time (the CLI,
@@ -332,7 +338,10 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Brings your own `reqwest::Client` (connection pool, proxy, TLS settings). The connect
-    /// timeout is then the client's own.
+    /// timeout is then the client's own, and so is its redirect policy: build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`, as hookspec builds its own, or a
+    /// redirect may carry a credential header (such as `X-API-Key`, which reqwest does not
+    /// strip) to another origin.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -406,16 +415,17 @@ impl<C> ClientBuilder<C> {
         };
         let http = match self.http {
             Some(http) => http,
-            None => {
-                install_crypto_provider();
-                reqwest::Client::builder()
-                    .connect_timeout(self.config.connect_timeout)
-                    .user_agent(self.config.user_agent.clone())
-                    .build()
-                    .map_err(|e| {
-                        InvalidRequest::new(None, format!("cannot build the HTTP client: {e}"))
-                    })?
-            }
+            None => reqwest::Client::builder()
+                .connect_timeout(self.config.connect_timeout)
+                .user_agent(self.config.user_agent.clone())
+                // Never follow a redirect: a custom credential header (`X-API-Key`) would go
+                // to whatever origin the `Location` names. A 3xx is an `Error::Api`.
+                .redirect(reqwest::redirect::Policy::none())
+                .tls_backend_preconfigured(tls_config()?)
+                .build()
+                .map_err(|e| {
+                    InvalidRequest::new(None, format!("cannot build the HTTP client: {e}"))
+                })?,
         };
         let mut config = self.config;
         if !self.rate_limit_set {
@@ -457,13 +467,21 @@ fn sensitive_value(s: &str) -> Result<HeaderValue, InvalidRequest> {
     Ok(v)
 }
 
-/// Makes rustls use the ring provider unless the application installed one. Clients built by
-/// hookspec call it; call it before building a `reqwest::Client` of your own.
-pub fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing the race to another thread is fine: a provider is installed either way.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
+/// The TLS configuration of the clients hookspec builds: rustls with an explicit aws-lc-rs
+/// provider (never the process-wide default, which hookspec neither reads nor installs), the
+/// platform's certificate verifier, HTTP/2 and HTTP/1.1 offered through ALPN.
+fn tls_config() -> Result<rustls::ClientConfig, InvalidRequest> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let fail = |e: rustls::Error| InvalidRequest::new(None, format!("cannot configure TLS: {e}"));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(fail)?
+        .with_platform_verifier()
+        .map_err(fail)?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, InvalidRequest> {
@@ -697,34 +715,31 @@ impl ClientCore {
                 status = tracing::field::Empty,
             );
             progress.sent = true;
-            let fut = self.attempt(
-                endpoint,
-                &req.path,
-                &req.query,
-                &req.headers,
-                req.body.as_deref(),
-            );
-            let attempt_deadline = (tokio::time::Instant::now() + attempt_timeout).min(deadline);
-            let mut result = match tokio::time::timeout_at(attempt_deadline, fut)
-                .instrument(span.clone())
-                .await
-            {
-                Ok(r) => r,
-                Err(_) => Err(TransportError {
-                    endpoint: endpoint.id,
-                    kind: TransportErrorKind::Timeout,
-                    delivery: Delivery::MaybeSent,
-                    message: if attempt_deadline == deadline {
-                        format!("no complete response within the call timeout of {total:?}")
-                    } else {
-                        format!(
-                            "no complete response within the attempt timeout of {attempt_timeout:?}"
-                        )
-                    },
-                    attempts: attempt,
-                    source: None,
-                }),
+            // The attempt's timeout is the earlier of its own and the call's deadline, enforced
+            // by reqwest itself (connect, send, headers and body): no timer of our own per
+            // attempt, which in a tight loop costs a wake-up of tokio's time driver.
+            let now = tokio::time::Instant::now();
+            let cut_by_call = now + attempt_timeout >= deadline;
+            let limit = if cut_by_call {
+                deadline.saturating_duration_since(now)
+            } else {
+                attempt_timeout
             };
+            let mut result = self
+                .attempt(endpoint, req, limit)
+                .instrument(span.clone())
+                .await;
+            if let Err(e) = &mut result
+                && e.kind == TransportErrorKind::Timeout
+            {
+                e.message = if cut_by_call {
+                    format!("no complete response within the call timeout of {total:?}")
+                } else {
+                    format!(
+                        "no complete response within the attempt timeout of {attempt_timeout:?}"
+                    )
+                };
+            }
             let wait_hint = match &mut result {
                 Ok(resp) => {
                     span.record("status", resp.status.as_u16());
@@ -791,30 +806,29 @@ impl ClientCore {
     async fn attempt(
         &self,
         endpoint: &'static EndpointMeta,
-        path: &str,
-        query: &[(&'static str, String)],
-        headers: &[(&'static str, String)],
-        body: Option<&[u8]>,
+        req: &RequestParts,
+        timeout: Duration,
     ) -> Result<RawResponse, TransportError> {
         let mut url = self.inner.base_url.clone();
-        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
+        let joined = format!("{}{}", url.path().trim_end_matches('/'), req.path);
         url.set_path(&joined);
-        if !query.is_empty() {
+        if !req.query.is_empty() {
             url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+                .extend_pairs(req.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         let mut rb = self
             .inner
             .http
             .request(endpoint.method.clone(), url)
+            .timeout(timeout)
             .header(header::ACCEPT, "application/json");
         if let Some((name, value)) = &self.inner.auth {
             rb = rb.header(name.clone(), value.clone());
         }
-        for (name, value) in headers {
+        for (name, value) in &req.headers {
             rb = rb.header(*name, value.as_str());
         }
-        if let Some(body) = body {
+        if let Some(body) = req.body.as_deref() {
             rb = rb
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
@@ -870,14 +884,15 @@ pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> Tran
     } else {
         (TransportErrorKind::Other, Delivery::MaybeSent)
     };
-    // reqwest's message names the URL; that holds no secret (credentials travel in headers).
-    let mut message = e.to_string();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
+    // What happened, in words; the cause chain stays in `source` (reported once, by whoever
+    // prints the error with its sources). No URL: it may carry a query the user considers private.
+    let message = match kind {
+        TransportErrorKind::Connect => "could not connect",
+        TransportErrorKind::Timeout => "no complete response in time",
+        TransportErrorKind::Io => "the connection broke before the response was complete",
+        _ => "the request failed",
     }
+    .to_owned();
     TransportError {
         endpoint,
         kind,
@@ -923,6 +938,28 @@ pub fn decode<T: DeserializeOwned>(
             }
         }
     }
+}
+
+/// [`decode`] into `T`, then `T` encoded as a JSON value: the body as the typed client sees it.
+/// (`T`'s encoding cannot fail for generated models; if it did, the error says so.)
+pub fn decode_json<T: DeserializeOwned + Serialize>(
+    endpoint: &'static str,
+    status: StatusCode,
+    body: Bytes,
+) -> Result<serde_json::Value, Box<DecodeError>> {
+    let value = decode::<T>(endpoint, status, body.clone())?;
+    serde_json::to_value(&value).map_err(|e| {
+        Box::new(DecodeError {
+            endpoint,
+            status,
+            path: ".".to_owned(),
+            message: format!("the decoded value cannot be encoded as JSON: {e}"),
+            line: 0,
+            column: 0,
+            excerpt: excerpt(&body, 0),
+            raw: body,
+        })
+    })
 }
 
 /// [`decode`] for a JSON array, with the `Vec` sized from the body instead of doubled.

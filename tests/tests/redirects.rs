@@ -1,0 +1,105 @@
+//! hookspec's clients never follow a redirect: a credential header (5centscdn's `X-API-Key`,
+//! which reqwest's redirect policy would not strip) must not reach another origin, and not
+//! even the same origin on a path the caller did not ask for. On 127.0.0.1 two ports are two
+//! origins.
+
+use hookspec::fivecents::{self, JobSelector, ResendNotificationRequest};
+use hookspec::omegastream;
+use hookspec_tests::{Recorder, Reply};
+
+const KEY: &str = "redirect-test-key-5c";
+const TOKEN: &str = "redirect-test-token-omega";
+
+fn redirect(status: u16, location: String) -> Reply {
+    Reply {
+        status,
+        headers: vec![("location", location)],
+        body: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_an_api_error_and_the_key_stays_home() {
+    let other = Recorder::start(vec![Reply::json(200, "[]")]).await;
+    for status in [301, 302, 303, 307, 308] {
+        let origin = Recorder::start(vec![redirect(
+            status,
+            other.url("/transcoding/notifications/resend"),
+        )])
+        .await;
+        let client = fivecents::Client::builder()
+            .base_url(origin.url(""))
+            .credentials(KEY)
+            .build()
+            .unwrap();
+        let err = client
+            .resend_notification(&ResendNotificationRequest {
+                zoneid: 1234,
+                job: JobSelector::Index(0),
+            })
+            .await
+            .expect_err("a redirect is not a success");
+        let api = err.as_api().expect("an Api error");
+        assert_eq!(api.status.as_u16(), status);
+        assert_eq!(
+            api.redirect_location(),
+            Some(other.url("/transcoding/notifications/resend").as_str())
+        );
+        assert!(err.to_string().contains("not followed"), "{err}");
+        // The origin got the request with the key, exactly once (a POST is never repeated).
+        let seen = origin.requests();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].header("x-api-key"), KEY);
+    }
+    assert!(
+        other.requests().is_empty(),
+        "the other origin received {:?}",
+        other.requests()
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_same_origin_is_not_followed_either() {
+    let server = Recorder::start(vec![
+        redirect(307, "/client/webhooks/moved".to_owned()),
+        Reply::json(200, "[]"),
+    ])
+    .await;
+    let client = omegastream::Client::builder()
+        .base_url(server.url("/company"))
+        .credentials(TOKEN)
+        .build()
+        .unwrap();
+    let err = client
+        .list_webhook_events("6336cd2b5790c27875f70d96")
+        .await
+        .expect_err("307 is not followed");
+    let api = err.as_api().expect("an Api error");
+    assert_eq!(api.status.as_u16(), 307);
+    assert_eq!(api.redirect_location(), Some("/client/webhooks/moved"));
+    let seen = server.requests();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(
+        seen[0].uri,
+        "/company/client/webhooks/6336cd2b5790c27875f70d96"
+    );
+    assert_eq!(seen[0].header("authorization"), format!("Bearer {TOKEN}"));
+}
+
+#[tokio::test]
+async fn a_non_redirect_status_has_no_redirect_location() {
+    let server = Recorder::start(vec![Reply {
+        status: 201,
+        headers: vec![("location", "/elsewhere".to_owned())],
+        body: "[]".to_owned(),
+    }])
+    .await;
+    let client = omegastream::Client::builder()
+        .base_url(server.url("/company"))
+        .credentials(TOKEN)
+        .build()
+        .unwrap();
+    // 201 is a success: decoded as usual, the Location header notwithstanding.
+    let events = client.list_webhook_events("abc").await.unwrap();
+    assert!(events.is_empty());
+}
