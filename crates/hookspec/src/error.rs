@@ -95,7 +95,7 @@ impl<B> ApiError<B> {
         body: Option<B>,
         raw: Bytes,
     ) -> Self {
-        let request_id = crate::runtime::request_id(&headers);
+        let request_id = request_id(&headers);
         Self {
             endpoint,
             status,
@@ -244,4 +244,18 @@ pub(crate) fn excerpt(raw: &[u8], at: usize) -> String {
         s.push('…');
     }
     s
+}
+
+/// Names of response headers that carry a request id, most common first.
+const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "x-amzn-requestid",
+    "x-correlation-id",
+    "cf-ray",
+];
+
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok().map(str::to_owned))
 }

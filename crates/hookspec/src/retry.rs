@@ -20,8 +20,6 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use tokio::time::Instant;
 
-use crate::runtime::RateLimit;
-
 /// How a client retries. Change it with `ClientBuilder::retry_policy`, or per call with the
 /// generated builders' `.max_attempts(..)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +138,15 @@ impl RetryBudget {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *t = (*t + self.deposit).min(self.max_tenths);
     }
+}
+
+/// A documented rate limit: `requests` per `per_seconds` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests per window.
+    pub requests: u32,
+    /// Window length in seconds.
+    pub per_seconds: u32,
 }
 
 /// Client-side rate limiter: a token bucket of `requests` tokens refilled over `per_seconds`.

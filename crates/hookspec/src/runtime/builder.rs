@@ -1,0 +1,327 @@
+//! Client settings and the builder that turns them into a [`ClientCore`].
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::send::Inner;
+use super::{ApiMeta, AuthScheme, ClientCore, RateLimit};
+use crate::error::InvalidRequest;
+use crate::retry::{RateLimiter, RetryBudget, RetryPolicy};
+
+/// Per-call settings; the client's settings apply where a field is `None`.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// Timeout of the whole call, retries and rate-limit waits included.
+    pub timeout: Option<Duration>,
+    /// Timeout of each attempt.
+    pub attempt_timeout: Option<Duration>,
+    /// Attempts for this call (1: no retry).
+    pub max_attempts: Option<u32>,
+}
+
+/// Client settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Connect timeout (applies when hookspec builds the `reqwest::Client`).
+    pub connect_timeout: Duration,
+    /// Timeout of a whole call, retries and rate-limit waits included.
+    pub timeout: Duration,
+    /// Timeout of each attempt (sending, waiting for and reading the response).
+    pub attempt_timeout: Duration,
+    /// When and how calls are retried.
+    pub retry: RetryPolicy,
+    /// Client-side rate limit; defaults to the spec's.
+    pub rate_limit: Option<RateLimit>,
+    /// Largest response body read; a larger one is refused.
+    pub max_body_bytes: usize,
+    /// User-Agent header.
+    pub user_agent: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            attempt_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            max_body_bytes: 16 * 1024 * 1024,
+            user_agent: concat!("hookspec/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// Implemented by every generated `Client`, so that [`ClientBuilder`] can build it.
+pub trait FromCore: Sized {
+    /// The API the client talks to.
+    const API: &'static ApiMeta;
+    /// Wraps a configured core.
+    fn from_core(core: ClientCore) -> Self;
+}
+
+/// Builds a generated client: base URL, credentials, HTTP client, timeouts, limits.
+pub struct ClientBuilder<C> {
+    api: &'static ApiMeta,
+    base_url: Option<String>,
+    credentials: Option<SecretString>,
+    http: Option<reqwest::Client>,
+    config: Config,
+    rate_limit_set: bool,
+    allow_insecure_http: bool,
+    _client: std::marker::PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api", &self.api.name)
+            .field("base_url", &self.base_url)
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("config", &self.config)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: FromCore> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: FromCore> ClientBuilder<C> {
+    /// A builder with the spec's base URL and default settings.
+    pub fn new() -> Self {
+        Self::for_api(C::API)
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<C, InvalidRequest> {
+        self.build_core().map(C::from_core)
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    /// A builder for an API known only at run time (the CLI builds its commands from the
+    /// specs); [`ClientBuilder::build_core`] then gives the untyped core.
+    pub fn for_api(api: &'static ApiMeta) -> Self {
+        Self {
+            api,
+            base_url: None,
+            credentials: None,
+            http: None,
+            config: Config::default(),
+            rate_limit_set: false,
+            allow_insecure_http: false,
+            _client: std::marker::PhantomData,
+        }
+    }
+
+    /// Overrides the spec's base URL (an emulator, a proxy, a staging host).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The API key or token, held as a secret: never printed, never logged.
+    pub fn credentials(mut self, key: impl Into<SecretString>) -> Self {
+        self.credentials = Some(key.into());
+        self
+    }
+
+    /// Brings your own `reqwest::Client` (connection pool, proxy, TLS settings). The connect
+    /// timeout is then the client's own, and so is its redirect policy: build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`, as hookspec builds its own, or a
+    /// redirect may carry a credential header (such as `X-API-Key`, which reqwest does not
+    /// strip) to another origin.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Timeout of a whole call, retries and rate-limit waits included (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// Timeout of each attempt (default 30 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.config.attempt_timeout = timeout;
+        self
+    }
+
+    /// When and how calls are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// Overrides the spec's rate limit; `None` turns client-side limiting off.
+    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.config.rate_limit = limit;
+        self.rate_limit_set = true;
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Largest response body accepted (default 16 MiB).
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.config.max_body_bytes = limit;
+        self
+    }
+
+    /// Allows a plain-http base URL that is not loopback. Off by default: credentials would
+    /// travel in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Builds the untyped core that generated clients wrap.
+    pub fn build_core(self) -> Result<ClientCore, InvalidRequest> {
+        let api = self.api;
+        let raw_url = self.base_url.as_deref().unwrap_or(api.base_url);
+        let base_url = check_base_url(raw_url, self.allow_insecure_http)?;
+        let auth = match (api.auth, &self.credentials) {
+            (AuthScheme::None, _) => None,
+            (_, None) => {
+                return Err(InvalidRequest::new(
+                    None,
+                    format!("{} needs credentials; call `.credentials(..)`", api.title),
+                ));
+            }
+            (AuthScheme::Header(name), Some(key)) => Some((
+                HeaderName::from_static_lower(name)?,
+                sensitive_value(key.expose_secret())?,
+            )),
+            (AuthScheme::Bearer, Some(key)) => Some((
+                header::AUTHORIZATION,
+                sensitive_value(&format!("Bearer {}", key.expose_secret()))?,
+            )),
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.config.connect_timeout)
+                .user_agent(self.config.user_agent.clone())
+                // Never follow a redirect: a custom credential header (`X-API-Key`) would go
+                // to whatever origin the `Location` names. A 3xx is an `Error::Api`.
+                .redirect(reqwest::redirect::Policy::none())
+                .tls_backend_preconfigured(tls_config()?)
+                .build()
+                .map_err(|e| {
+                    InvalidRequest::new(None, format!("cannot build the HTTP client: {e}"))
+                })?,
+        };
+        let mut config = self.config;
+        if !self.rate_limit_set {
+            config.rate_limit = api.rate_limit;
+        }
+        Ok(ClientCore {
+            inner: Arc::new(Inner {
+                api,
+                http,
+                base_url,
+                auth,
+                budget: RetryBudget::new(&config.retry),
+                limiter: config.rate_limit.map(RateLimiter::new),
+                config,
+            }),
+        })
+    }
+}
+
+trait FromStaticLower: Sized {
+    fn from_static_lower(name: &str) -> Result<Self, InvalidRequest>;
+}
+
+impl FromStaticLower for HeaderName {
+    fn from_static_lower(name: &str) -> Result<Self, InvalidRequest> {
+        HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| InvalidRequest::new(None, format!("`{name}` is not a header name")))
+    }
+}
+
+fn sensitive_value(s: &str) -> Result<HeaderValue, InvalidRequest> {
+    let mut v = HeaderValue::from_str(s).map_err(|_| {
+        InvalidRequest::new(
+            None,
+            "the credentials contain characters not allowed in a header (CR, LF or other control characters)",
+        )
+    })?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// The TLS configuration of the clients hookspec builds: rustls with an explicit aws-lc-rs
+/// provider (never the process-wide default, which hookspec neither reads nor installs), the
+/// platform's certificate verifier, HTTP/2 and HTTP/1.1 offered through ALPN.
+fn tls_config() -> Result<rustls::ClientConfig, InvalidRequest> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let fail = |e: rustls::Error| InvalidRequest::new(None, format!("cannot configure TLS: {e}"));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(fail)?
+        .with_platform_verifier()
+        .map_err(fail)?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, InvalidRequest> {
+    let url = url::Url::parse(raw)
+        .map_err(|e| InvalidRequest::new(None, format!("invalid base URL `{raw}`: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_insecure_http || is_loopback(&url) => {}
+        "http" => {
+            return Err(InvalidRequest::new(
+                None,
+                format!(
+                    "base URL `{raw}` is plain http and not loopback; use https or `.allow_insecure_http(true)`"
+                ),
+            ));
+        }
+        other => {
+            return Err(InvalidRequest::new(
+                None,
+                format!("base URL `{raw}` has scheme `{other}`; expected https"),
+            ));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
+        return Err(InvalidRequest::new(
+            None,
+            format!("base URL `{raw}` must not have a query or fragment"),
+        ));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}

@@ -1,0 +1,21 @@
+//! The runtime every generated client stands on: configuration, authentication, sending,
+//! bounded body reading and decoding. Generated code calls into this module; nothing here
+//! knows about a particular API.
+//!
+//! - `meta`: what the spec says ([`ApiMeta`], [`EndpointMeta`], [`ApiEntry`]);
+//! - `request`: [`RequestParts`], checked as they are built;
+//! - `builder`: [`Config`], [`CallOptions`], [`ClientBuilder`] (base URL, credentials, TLS);
+//! - `send`: [`ClientCore`], the one place where attempts and retries are decided;
+//! - `decode`: [`decode`], [`decode_list`], [`decode_json`].
+
+mod builder;
+mod decode;
+mod meta;
+mod request;
+mod send;
+
+pub use builder::{CallOptions, ClientBuilder, Config, FromCore};
+pub use decode::{decode, decode_json, decode_list};
+pub use meta::{ApiEntry, ApiMeta, AuthScheme, EndpointMeta, RateLimit};
+pub use request::RequestParts;
+pub use send::{ClientCore, RawResponse};

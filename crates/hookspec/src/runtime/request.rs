@@ -1,0 +1,128 @@
+//! The parts of one request (path, query, headers, body), checked as they are added.
+
+use std::fmt;
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use reqwest::header::HeaderValue;
+use serde::Serialize;
+
+use super::EndpointMeta;
+
+/// The parts of one request, assembled by generated code (or by the CLI).
+#[derive(Debug)]
+pub struct RequestParts {
+    pub(super) endpoint: &'static EndpointMeta,
+    pub(super) path: String,
+    pub(super) query: Vec<(&'static str, String)>,
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) body: Option<Vec<u8>>,
+    pub(super) problem: Option<String>,
+}
+
+/// Characters escaped in a path segment: everything but RFC 3986 `unreserved`, so that `/`,
+/// `?`, `#`, `%`, spaces and non-ASCII cannot leave their segment.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|')
+    .add(b'!')
+    .add(b'$')
+    .add(b'&')
+    .add(b'\'')
+    .add(b'(')
+    .add(b')')
+    .add(b'*')
+    .add(b'+')
+    .add(b',')
+    .add(b';')
+    .add(b'=')
+    .add(b':')
+    .add(b'@');
+
+impl RequestParts {
+    /// Starts a request to `endpoint`.
+    pub fn new(endpoint: &'static EndpointMeta) -> Self {
+        Self {
+            endpoint,
+            path: String::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            problem: None,
+        }
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &'static EndpointMeta {
+        self.endpoint
+    }
+
+    fn refuse(&mut self, message: String) {
+        self.problem.get_or_insert(message);
+    }
+
+    /// Appends literal path text from the spec.
+    pub fn literal(&mut self, text: &str) {
+        self.path.push_str(text);
+    }
+
+    /// Appends a path parameter, percent-encoded as one segment. Empty values and the dot
+    /// segments `.` and `..` are refused: no value can change which resource is addressed.
+    pub fn param(&mut self, name: &str, value: &str) {
+        if value.is_empty() || value == "." || value == ".." {
+            self.refuse(format!("path parameter `{name}` must not be {value:?}"));
+            return;
+        }
+        for piece in utf8_percent_encode(value, SEGMENT) {
+            self.path.push_str(piece);
+        }
+    }
+
+    /// Adds a query parameter.
+    pub fn query(&mut self, name: &'static str, value: impl fmt::Display) {
+        self.query.push((name, value.to_string()));
+    }
+
+    /// Adds a request header; values with control characters (CR, LF…) are refused.
+    pub fn header(&mut self, name: &'static str, value: impl fmt::Display) {
+        let value = value.to_string();
+        if HeaderValue::from_str(&value).is_err() {
+            self.refuse(format!(
+                "header `{name}` has characters not allowed in a header"
+            ));
+            return;
+        }
+        self.headers.push((name, value));
+    }
+
+    /// Sets the JSON body.
+    pub fn json<T: Serialize + ?Sized>(&mut self, body: &T) {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some(bytes),
+            Err(e) => self.refuse(format!("the body cannot be encoded as JSON: {e}")),
+        }
+    }
+
+    /// Sets an already-encoded JSON body.
+    pub fn json_bytes(&mut self, body: Vec<u8>) {
+        self.body = Some(body);
+    }
+
+    /// The path built so far (percent-encoded).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
