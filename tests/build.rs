@@ -1,6 +1,12 @@
 //! Turns the committed codegen snapshots (`crates/hookspec-codegen/tests/snapshots/*.snap`)
 //! into plain Rust files in OUT_DIR, so that `tests/compiled_snapshots.rs` compiles exactly
 //! what the snapshots show (as typify does).
+//!
+//! It also plays the first steps of the spec workflow on a copy of `api-specs/omegastream`:
+//! `cargo xtask new-endpoint` (xtask's `scaffold::new_endpoint`), then the code `regen` would
+//! snapshot, written to OUT_DIR for `tests/scaffolded_endpoint.rs` to compile and call. This is
+//! the "the new function builds" step of the workflow, without building a second copy of the
+//! dependencies (xtask/tests/workflow.rs checks the rest on a temporary copy of the tree).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -38,4 +44,37 @@ fn main() {
         .expect("write to String");
     }
     std::fs::write(Path::new(&out).join("snapshots.rs"), index).expect("OUT_DIR is writable");
+    scaffolded_api(Path::new(&out));
+}
+
+/// The endpoint scaffolded by `tests/scaffolded_endpoint.rs`'s build step.
+const NEW_ENDPOINT: (&str, &str, &str) = (
+    "get_webhook_endpoint",
+    "GET",
+    "/client/webhooks/{id}/detail",
+);
+
+fn scaffolded_api(out: &Path) {
+    let specs = Path::new("../api-specs/omegastream");
+    println!("cargo:rerun-if-changed={}", specs.display());
+    let root = out.join("scaffold");
+    let dir = root.join("api-specs/omegastream");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&dir).expect("OUT_DIR is writable");
+    for entry in std::fs::read_dir(specs).expect("api-specs/omegastream exists") {
+        let path = entry.expect("readable folder").path();
+        println!("cargo:rerun-if-changed={}", path.display());
+        std::fs::copy(&path, dir.join(path.file_name().expect("a file name")))
+            .expect("copy a spec file");
+    }
+    let (name, method, path) = NEW_ENDPOINT;
+    xtask::scaffold::new_endpoint(&root, "omegastream", name, method, path)
+        .expect("new-endpoint writes the skeleton");
+    let apis = xtask::load_apis(&root).unwrap_or_else(|e| panic!("the skeleton loads:\n{e}"));
+    let snapshot = xtask::derived::snapshot(&apis[0]).expect("the skeleton generates code");
+    let code = snapshot
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(snapshot.as_str(), |(_, code)| code);
+    std::fs::write(out.join("scaffolded_omegastream.rs"), code).expect("OUT_DIR is writable");
 }
