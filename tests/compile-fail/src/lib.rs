@@ -1,0 +1,1 @@
+//! Hosts the compile-fail tests of `tests/ui.rs` (trybuild needs a crate to depend on); no code.
