@@ -435,3 +435,190 @@ type = "json"
         ],
     );
 }
+
+// Rust names: what would otherwise be a rustc error at the `include_api!` call.
+
+/// Every diagnostic of the API `broken` made of `api` and the endpoint files `(name, text)`.
+fn diagnostics_of(api: &str, endpoints: &[(&str, &str)]) -> Vec<String> {
+    let sources = ApiSources {
+        api: SourceFile {
+            path: "api-specs/broken/api.toml".into(),
+            text: api.into(),
+        },
+        endpoints: endpoints
+            .iter()
+            .map(|(file, text)| SourceFile {
+                path: format!("api-specs/broken/{file}"),
+                text: (*text).into(),
+            })
+            .collect(),
+    };
+    match parse_api(&sources) {
+        Ok(api) => panic!("expected diagnostics, the spec loaded: {api:?}"),
+        Err(d) => d.to_string().lines().map(str::to_owned).collect(),
+    }
+}
+
+const GET_JSON: &str = "method = \"GET\"\npath = \"/things\"\n\n[response]\ntype = \"json\"\n";
+
+#[test]
+fn rust_name_keyword_or_not_an_identifier() {
+    let ep = r#"method = "GET"
+path = "/things"
+
+[query.kind]
+type = "string"
+rust_name = "type"
+
+[query.other]
+type = "string"
+rust_name = "Other-Name"
+
+[response]
+type = "Thing"
+
+[models.Thing.fields.kind]
+type = "string"
+rust_name = "type"
+
+[models.Thing.fields.mode]
+type = "string"
+rust_name = "Mode"
+
+[models.Thing.fields.x]
+type = "integer"
+
+[models.Thing.fields.y]
+type = "integer"
+
+[[models.Thing.one_of]]
+field = "match"
+type_name = "Pick"
+members = ["x", "y"]
+
+[enums.Kind]
+values = [
+  { value = "a", rust_name = "Self" },
+  { value = "b", rust_name = "Unknown" },
+  { value = "c", rust_name = "third_one" },
+]
+"#;
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        ep,
+        &[
+            "api-specs/broken/get_thing.toml:6:13: rust_name `type` is a Rust keyword; use `type_`",
+            "api-specs/broken/get_thing.toml:10:13: rust_name `Other-Name` must be a snake_case identifier; use `other_name`",
+            "api-specs/broken/get_thing.toml:17:13: rust_name `type` is a Rust keyword; use `type_`",
+            "api-specs/broken/get_thing.toml:21:13: rust_name `Mode` must be a snake_case identifier; use `mode`",
+            "api-specs/broken/get_thing.toml:30:9: one_of field `match` is a Rust keyword; use `match_`",
+            "api-specs/broken/get_thing.toml:36:30: rust_name `Self` is a Rust keyword; use `SelfValue`",
+            "api-specs/broken/get_thing.toml:37:30: rust_name `Unknown` is the variant kept for values the spec does not list; choose another",
+            "api-specs/broken/get_thing.toml:38:30: rust_name `third_one` must be a PascalCase identifier; use `ThirdOne`",
+        ],
+    );
+}
+
+#[test]
+fn endpoint_names_taken_by_the_client() {
+    for (name, what) in [
+        ("new", "`Client::new`"),
+        ("builder", "`Client::builder`"),
+        ("core", "`Client::core`"),
+        ("all", "`endpoints::ALL` (every endpoint's metadata)"),
+    ] {
+        assert_eq!(
+            diagnostics_of(BROKEN_API, &[(&format!("{name}.toml"), GET_JSON)]),
+            [format!(
+                "api-specs/broken/{name}.toml:1:1: endpoint name `{name}` is taken by the generated {what}; set `name` to another snake_case name (e.g. `{name}_thing`)"
+            )],
+        );
+    }
+    // `name` wins over the file name.
+    assert_eq!(
+        diagnostics_of(
+            BROKEN_API,
+            &[("make.toml", &format!("name = \"new\"\n{GET_JSON}"))]
+        ),
+        [
+            "api-specs/broken/make.toml:1:1: endpoint name `new` is taken by the generated `Client::new`; set `name` to another snake_case name (e.g. `new_thing`)"
+        ],
+    );
+}
+
+#[test]
+fn endpoint_names_that_collide_in_generated_code() {
+    assert_eq!(
+        diagnostics_of(
+            BROKEN_API,
+            &[
+                ("get_thing.toml", GET_JSON),
+                ("get_thing_builder.toml", GET_JSON),
+                ("page1.toml", GET_JSON),
+                ("page_1.toml", GET_JSON),
+            ]
+        ),
+        [
+            "api-specs/broken/get_thing_builder.toml:1:1: endpoint name `get_thing_builder` is taken by the builder method of endpoint `get_thing` (`Client::get_thing_builder`, api-specs/broken/get_thing.toml:1:1); set `name` to another name",
+            "api-specs/broken/page_1.toml:1:1: endpoints `page1` (api-specs/broken/page1.toml:1:1) and `page_1` both generate the builder type `Page1Builder`; set `name` on one of them",
+        ],
+    );
+}
+
+#[test]
+fn one_of_names_that_collide() {
+    let ep = r#"method = "GET"
+path = "/things"
+
+[response]
+type = "Thing"
+
+[models.Thing.fields.job]
+type = "string"
+
+[models.Thing.fields.index]
+type = "integer"
+
+[models.Thing.fields.infile]
+type = "string"
+
+[models.Thing.fields.page1]
+type = "integer"
+
+[models.Thing.fields.page_1]
+type = "integer"
+
+[[models.Thing.one_of]]
+field = "job"
+type_name = "Job"
+members = ["index", "infile"]
+
+[[models.Thing.one_of]]
+field = "page"
+type_name = "Thing"
+members = ["page1", "page_1"]
+
+[models.Other.fields.a]
+type = "integer"
+
+[models.Other.fields.b]
+type = "integer"
+
+[[models.Other.one_of]]
+field = "pick"
+type_name = "Job"
+members = ["a", "b"]
+"#;
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        ep,
+        &[
+            "api-specs/broken/get_thing.toml:19:22: one_of members `page1` and `page_1` both become the variant `Page1` of `Thing`; set `rust_name` on one of them",
+            "api-specs/broken/get_thing.toml:22:1: one_of field `job` is also the Rust name of field `job` of `Thing` (api-specs/broken/get_thing.toml:7:22); choose another `field`",
+            "api-specs/broken/get_thing.toml:27:1: one_of type_name `Thing` is already the name of the model declared at api-specs/broken/get_thing.toml:7:9; choose another `type_name`",
+            "api-specs/broken/get_thing.toml:38:1: one_of type_name `Job` is already the name of the one_of group declared at api-specs/broken/get_thing.toml:22:1; choose another `type_name`",
+        ],
+    );
+}

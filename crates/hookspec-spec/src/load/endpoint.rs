@@ -8,6 +8,7 @@ use toml::Spanned;
 
 use super::State;
 use super::items::{read_example, read_model, read_models_and_enums, read_type};
+use super::names::snake_rust_name;
 use super::validate::{check_param_names, check_path_params, is_header_name};
 use crate::model::*;
 use crate::reader::{Cx, TableReader};
@@ -186,20 +187,9 @@ fn read_param(
         .unwrap_or_default();
     let optional = t.bool(cx, "optional");
     let example = t.string(cx, "example").map(Spanned::into_inner);
-    let rust_name = t.string(cx, "rust_name").and_then(|r| {
-        if is_snake_ident(r.get_ref()) && !is_keyword(r.get_ref()) {
-            Some(r.into_inner())
-        } else {
-            cx.error(
-                &r.span(),
-                format!(
-                    "rust_name `{}` must be a snake_case identifier that is not a keyword",
-                    r.get_ref()
-                ),
-            );
-            None
-        }
-    });
+    let rust_name = t
+        .string(cx, "rust_name")
+        .and_then(|r| snake_rust_name(cx, "rust_name", &r));
     t.finish(cx, &format!("{what} `{}`", name.get_ref()));
     let ty = read_type(st, cx, ty.as_ref()?)?;
     if !ty.is_scalar() {

@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use toml::Spanned;
 use toml::de::DeValue;
 
+use super::names::{pascal_rust_name, snake_rust_name};
 use super::{PendingRef, State};
 use crate::model::*;
 use crate::reader::{Cx, TableReader};
-use crate::types::{is_keyword, is_pascal_ident, is_snake_ident, parse_type, rust_ident};
+use crate::types::{is_keyword, is_pascal_ident, parse_type, rust_ident};
 
 /// The `[models.*]` and `[enums.*]` tables of a file, into [`State`].
 pub(super) fn read_models_and_enums(st: &mut State, cx: &mut Cx<'_>, t: &mut TableReader<'_, '_>) {
@@ -111,13 +112,8 @@ pub(super) fn read_model(
                 Some(_) => {}
             }
         }
-        if let Some(f) = &field
-            && (!is_snake_ident(f.get_ref()) || is_keyword(f.get_ref()))
-        {
-            cx.error(
-                &f.span(),
-                format!("`{}` must be a snake_case identifier", f.get_ref()),
-            );
+        if let Some(f) = &field {
+            snake_rust_name(cx, "one_of field", f);
         }
         if let Some(tn) = &type_name
             && !is_pascal_ident(tn.get_ref())
@@ -211,17 +207,7 @@ fn read_field(
     let rust_name = t.string(cx, "rust_name");
     t.finish(cx, &format!("field `{}`", name.get_ref()));
     let rust_name = match rust_name {
-        Some(r) if is_snake_ident(r.get_ref()) => r.into_inner(),
-        Some(r) => {
-            cx.error(
-                &r.span(),
-                format!(
-                    "rust_name `{}` must be a snake_case identifier",
-                    r.get_ref()
-                ),
-            );
-            return None;
-        }
+        Some(r) => snake_rust_name(cx, "rust_name", &r)?,
         None => match rust_ident(name.get_ref()) {
             Some(r) => r,
             None => {
@@ -289,7 +275,10 @@ fn read_enum(
         v.finish(cx, "an enum value");
         let Some(value) = value else { continue };
         let rust_name = match rust_name {
-            Some(r) => r.into_inner(),
+            Some(r) => match pascal_rust_name(cx, &r) {
+                Some(n) => n,
+                None => continue,
+            },
             None => heck::ToUpperCamelCase::to_upper_camel_case(value.get_ref().as_str()),
         };
         if !is_pascal_ident(&rust_name) || rust_name == "Unknown" || is_keyword(&rust_name) {

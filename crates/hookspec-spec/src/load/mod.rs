@@ -11,6 +11,7 @@
 mod api_file;
 mod endpoint;
 mod items;
+mod names;
 mod sources;
 mod validate;
 

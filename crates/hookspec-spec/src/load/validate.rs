@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use super::State;
 use super::api_file::ApiHeader;
+use super::names::{check_client_names, check_one_of_names};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use crate::reader::Cx;
@@ -116,17 +117,17 @@ const RESERVED_TYPE_NAMES: &[&str] = &["Client", "Error", "ApiErrorBody", "API"]
 
 /// Cross-file checks: unique names, every reference known, enums told apart from models.
 pub(super) fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [Endpoint]) {
-    let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
+    let mut seen: BTreeMap<String, (Pos, &str)> = BTreeMap::new();
     let names = st
         .models
         .iter()
-        .map(|m| (&m.name, &m.pos))
-        .chain(st.enums.iter().map(|e| (&e.name, &e.pos)))
-        .chain(
-            st.models
+        .map(|m| (&m.name, &m.pos, "model"))
+        .chain(st.enums.iter().map(|e| (&e.name, &e.pos, "enum")))
+        .chain(st.models.iter().flat_map(|m| {
+            m.one_of
                 .iter()
-                .flat_map(|m| m.one_of.iter().map(|g| (&g.type_name, &g.pos))),
-        );
+                .map(|g| (&g.type_name, &g.pos, "one_of group"))
+        }));
     let builders: Vec<String> = endpoints
         .iter()
         .map(|e| {
@@ -136,7 +137,7 @@ pub(super) fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [E
             )
         })
         .collect();
-    for (name, pos) in names {
+    for (name, pos, kind) in names {
         if RESERVED_TYPE_NAMES.contains(&name.as_str())
             || builders.contains(name)
             || is_keyword(name)
@@ -146,15 +147,22 @@ pub(super) fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [E
                 format!("type name `{name}` is taken by the generated code; choose another"),
             ));
         }
-        if let Some(first) = seen.get(name) {
-            st.diags.push(Diagnostic::new(
-                pos.clone(),
-                format!("duplicate type name `{name}` (first declared at {first})"),
-            ));
+        if let Some((first, first_kind)) = seen.get(name) {
+            let message = if kind == "one_of group" {
+                format!(
+                    "one_of type_name `{name}` is already the name of the {first_kind} declared \
+                     at {first}; choose another `type_name`"
+                )
+            } else {
+                format!("duplicate type name `{name}` (first declared at {first})")
+            };
+            st.diags.push(Diagnostic::new(pos.clone(), message));
         } else {
-            seen.insert(name.clone(), pos.clone());
+            seen.insert(name.clone(), (pos.clone(), kind));
         }
     }
+    check_client_names(st, endpoints);
+    check_one_of_names(st);
     let mut ep_names: BTreeMap<&str, &Pos> = BTreeMap::new();
     for ep in endpoints.iter() {
         if let Some(first) = ep_names.insert(&ep.name, &ep.pos) {
