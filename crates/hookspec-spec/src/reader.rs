@@ -302,7 +302,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
 }
 
 /// The known word closest to `word`, if it is close enough to be a likely typo.
-fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (edit_distance(word, k), *k))

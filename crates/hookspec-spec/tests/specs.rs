@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use hookspec_spec::{ApiSources, Auth, Method, SourceFile, TypeRef, parse_api, read_api_dir};
+use hookspec_spec::{
+    ApiSources, Auth, Method, SourceFile, TypeRef, parse_api, parse_type, read_api_dir,
+};
 
 fn load(dir: &str) -> hookspec_spec::Api {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -409,9 +411,10 @@ fn unknown_type() {
         BROKEN_API,
         "get_thing.toml",
         "method = \"GET\"\npath = \"/things\"\n\n[response]\ntype = \"array<strng>\"\n",
-        &[
-            "api-specs/broken/get_thing.toml:5:8: unknown type `strng` (expected string, integer, float, bool, unix_seconds, datetime, json, raw_json, array<T>, map<T> or the PascalCase name of a model or enum)",
-        ],
+        &[&format!(
+            "api-specs/broken/get_thing.toml:5:8: {}",
+            unknown_type_message("strng", "string")
+        )],
     );
 }
 
@@ -619,6 +622,68 @@ members = ["a", "b"]
             "api-specs/broken/get_thing.toml:22:1: one_of field `job` is also the Rust name of field `job` of `Thing` (api-specs/broken/get_thing.toml:7:22); choose another `field`",
             "api-specs/broken/get_thing.toml:27:1: one_of type_name `Thing` is already the name of the model declared at api-specs/broken/get_thing.toml:7:9; choose another `type_name`",
             "api-specs/broken/get_thing.toml:38:1: one_of type_name `Job` is already the name of the one_of group declared at api-specs/broken/get_thing.toml:22:1; choose another `type_name`",
+        ],
+    );
+}
+
+/// `unknown type `word`; did you mean `fix`? (expected …)`, with the list of types the
+/// parser gives.
+fn unknown_type_message(word: &str, fix: &str) -> String {
+    parse_type(word).unwrap_err().replacen(
+        " (expected",
+        &format!("; did you mean `{fix}`? (expected"),
+        1,
+    )
+}
+
+#[test]
+fn did_you_mean_for_unknown_types_and_models() {
+    let api = r#"name = "broken"
+base_url = "https://api.example.com/v1"
+
+[auth]
+scheme = "bearer"
+
+[errors]
+models = ["ErrorBdy"]
+
+[models.ErrorBody.fields.message]
+type = "string"
+"#;
+    let ep = r#"method = "GET"
+path = "/things"
+
+[response]
+type = "array<Thnig>"
+
+[models.Thing.fields.a]
+type = "int"
+
+[models.Thing.fields.b]
+type = "thing"
+
+[models.Thing.fields.c]
+type = "String"
+
+[models.Thing.fields.d]
+type = "map<EventTyp>"
+
+[models.Thing.fields.e]
+type = "Nope"
+
+[enums.EventType]
+values = [{ value = "a" }]
+"#;
+    assert_eq!(
+        diagnostics_of(api, &[("get_thing.toml", ep)]),
+        [
+            "api-specs/broken/api.toml:8:11: unknown model reference `ErrorBdy` in `errors.models`; did you mean `ErrorBody`?".to_owned(),
+            "api-specs/broken/get_thing.toml:5:8: unknown model reference `Thnig`: no model or enum of that name in this API; did you mean `Thing`?".to_owned(),
+            format!("api-specs/broken/get_thing.toml:8:8: {}", unknown_type_message("int", "integer")),
+            format!("api-specs/broken/get_thing.toml:11:8: {}", unknown_type_message("thing", "Thing")),
+            "api-specs/broken/get_thing.toml:14:8: unknown model reference `String`: no model or enum of that name in this API; did you mean `string`?".to_owned(),
+            "api-specs/broken/get_thing.toml:17:8: unknown model reference `EventTyp`: no model or enum of that name in this API; did you mean `EventType`?".to_owned(),
+            "api-specs/broken/get_thing.toml:20:8: unknown model reference `Nope`: no model or enum of that name in this API".to_owned(),
         ],
     );
 }

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use toml::Spanned;
 use toml::de::DeValue;
 
+use super::hints::unknown_type;
 use super::names::{pascal_rust_name, snake_rust_name};
 use super::{PendingRef, State};
 use crate::model::*;
@@ -173,7 +174,7 @@ pub(super) fn read_type(st: &mut State, cx: &mut Cx<'_>, ty: &Spanned<String>) -
             Some(t)
         }
         Err(e) => {
-            cx.error(&ty.span(), e);
+            unknown_type(st, cx, ty, e);
             None
         }
     }

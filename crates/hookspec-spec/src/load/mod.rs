@@ -10,6 +10,7 @@
 
 mod api_file;
 mod endpoint;
+mod hints;
 mod items;
 mod names;
 mod sources;
@@ -43,6 +44,8 @@ struct State {
     refs: Vec<PendingRef>,
     /// Examples to check once every type is known: (type, JSON text, position).
     example_checks: Vec<(TypeRef, String, Pos)>,
+    /// Type expressions that do not parse, reported once every model name is known.
+    unknown_types: Vec<hints::PendingType>,
 }
 
 /// Parses and validates an API from its files' text.
@@ -60,6 +63,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
             endpoints.push(ep);
         }
     }
+    hints::report_unknown_types(&mut st);
     let Some(mut header) = header else {
         return Err(finish(st.diags));
     };

@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use super::State;
 use super::api_file::ApiHeader;
+use super::hints::unknown_model_hint;
 use super::names::{check_client_names, check_one_of_names};
 use crate::diag::Diagnostic;
 use crate::model::*;
@@ -174,25 +175,31 @@ pub(super) fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [E
     }
     let is_model = |n: &str| st.models.iter().any(|m| m.name == n);
     let is_enum = |n: &str| st.enums.iter().any(|e| e.name == n);
+    let mut unknown = Vec::new();
     for r in &st.refs {
         if !is_model(&r.name) && !is_enum(&r.name) {
-            st.diags.push(Diagnostic::new(
+            unknown.push(Diagnostic::new(
                 r.pos.clone(),
                 format!(
-                    "unknown model reference `{}`: no model or enum of that name in this API",
-                    r.name
+                    "unknown model reference `{}`: no model or enum of that name in this API{}",
+                    r.name,
+                    unknown_model_hint(st, &r.name)
                 ),
             ));
         }
     }
     for (m, pos) in &header.error_models {
         if !is_model(m) {
-            st.diags.push(Diagnostic::new(
+            unknown.push(Diagnostic::new(
                 pos.clone(),
-                format!("unknown model reference `{m}` in `errors.models`"),
+                format!(
+                    "unknown model reference `{m}` in `errors.models`{}",
+                    unknown_model_hint(st, m)
+                ),
             ));
         }
     }
+    st.diags.extend(unknown);
     let enum_names: HashSet<String> = st.enums.iter().map(|e| e.name.clone()).collect();
     let fix = |t: &mut TypeRef| fix_enum_refs(t, &enum_names);
     for m in &mut st.models {
