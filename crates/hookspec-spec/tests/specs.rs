@@ -687,3 +687,46 @@ values = [{ value = "a" }]
         ],
     );
 }
+
+#[test]
+fn duplicate_keys_are_reported_once_with_both_definitions() {
+    let ep = r#"method = "GET"
+path = "/things"
+method = "POST"
+
+[response]
+type = "Thing"
+
+[response]
+type = "Thing"
+doc = "Again."
+
+[models.Thing.fields.a]
+type = "string"
+
+[models.Thing.fields.a]
+type = "integer"
+
+[models.Thing.fields.b]
+type = "string"
+doc = "One."
+doc = "Two."
+
+[[examples]]
+title = "x"
+title = "y"
+response = '{"a": "x", "b": "y"}'
+"#;
+    assert_diagnostics(
+        BROKEN_API,
+        "get_thing.toml",
+        ep,
+        &[
+            "api-specs/broken/get_thing.toml:3:1: duplicate key `method`: already defined at api-specs/broken/get_thing.toml:1:1; keep one of the two",
+            "api-specs/broken/get_thing.toml:8:2: duplicate table `[response]`: already defined at api-specs/broken/get_thing.toml:5:2; keep one of the two",
+            "api-specs/broken/get_thing.toml:15:22: duplicate table `[models.Thing.fields.a]`: already defined at api-specs/broken/get_thing.toml:12:22; keep one of the two",
+            "api-specs/broken/get_thing.toml:21:1: duplicate key `doc` in `[models.Thing.fields.b]`: already defined at api-specs/broken/get_thing.toml:20:1; keep one of the two",
+            "api-specs/broken/get_thing.toml:25:1: duplicate key `title` in `[examples]`: already defined at api-specs/broken/get_thing.toml:24:1; keep one of the two",
+        ],
+    );
+}

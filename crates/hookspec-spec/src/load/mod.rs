@@ -9,6 +9,7 @@
 //! Every problem goes into `State::diags`, and reading goes on.
 
 mod api_file;
+mod dup_keys;
 mod endpoint;
 mod hints;
 mod items;
@@ -129,13 +130,24 @@ fn with_doc<T>(
 ) -> T {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut diags = std::mem::take(&mut st.diags);
+    let mut duplicates = Vec::new();
     for e in errors {
-        let pos = index.pos(e.span().map_or(0, |s| s.start));
+        let offset = e.span().map_or(0, |s| s.start);
+        if e.message().trim_end() == "duplicate key" {
+            duplicates.push(offset);
+            continue;
+        }
         diags.push(Diagnostic::new(
-            pos,
+            index.pos(offset),
             format!("invalid TOML: {}", e.message().trim_end()),
         ));
     }
+    diags.extend(dup_keys::duplicate_keys(
+        text,
+        doc.get_ref(),
+        index,
+        &duplicates,
+    ));
     let out = {
         let mut cx = Cx {
             index,
