@@ -30,6 +30,11 @@ impl LineIndex {
         }
     }
 
+    /// The file's text.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
     pub(crate) fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
@@ -47,11 +52,27 @@ impl LineIndex {
     }
 }
 
+/// A string value as written in the file, kept so that a later check can point inside it
+/// (an example's JSON).
+#[derive(Debug, Clone)]
+pub(crate) struct RawString {
+    /// Whose string it is: the position the later check knows (an example's).
+    pub(crate) owner: Pos,
+    /// The string's value.
+    pub(crate) value: String,
+    /// Where the literal starts (its opening quote).
+    pub(crate) start: Pos,
+    /// The literal as written, quotes included.
+    pub(crate) raw: String,
+}
+
 /// Collects diagnostics for one file.
 #[derive(Debug)]
 pub(crate) struct Cx<'a> {
     pub(crate) index: &'a LineIndex,
     pub(crate) diags: &'a mut Vec<Diagnostic>,
+    /// String literals kept for later checks ([`Cx::keep_raw`]).
+    pub(crate) raw_strings: Vec<RawString>,
 }
 
 impl Cx<'_> {
@@ -66,6 +87,23 @@ impl Cx<'_> {
 
     pub(crate) fn error_at(&mut self, pos: Pos, message: impl Into<String>) {
         self.diags.push(Diagnostic::new(pos, message));
+    }
+
+    /// Keeps the literal of `s` as written, for a check that `owner` will name later.
+    pub(crate) fn keep_raw(&mut self, owner: Pos, s: &Spanned<String>) {
+        let raw = self
+            .index
+            .text()
+            .get(s.span())
+            .unwrap_or_default()
+            .to_owned();
+        let start = self.pos(&s.span());
+        self.raw_strings.push(RawString {
+            owner,
+            value: s.get_ref().clone(),
+            start,
+            raw,
+        });
     }
 }
 

@@ -169,7 +169,7 @@ type = "array<integer>"
 response = '["x"]'
 "#;
     let err = parse_api(&sources(API, ep)).unwrap_err().to_string();
-    assert!(err.contains("api-specs/t/ep.toml:5:1: example does not match `array<integer>`: [0]: expected an integer, found a string"), "{err}");
+    assert!(err.contains("api-specs/t/ep.toml:6:14: example does not match `array<integer>`: [0]: expected an integer, found a string"), "{err}");
 }
 
 #[test]
@@ -727,6 +727,57 @@ response = '{"a": "x", "b": "y"}'
             "api-specs/broken/get_thing.toml:15:22: duplicate table `[models.Thing.fields.a]`: already defined at api-specs/broken/get_thing.toml:12:22; keep one of the two",
             "api-specs/broken/get_thing.toml:21:1: duplicate key `doc` in `[models.Thing.fields.b]`: already defined at api-specs/broken/get_thing.toml:20:1; keep one of the two",
             "api-specs/broken/get_thing.toml:25:1: duplicate key `title` in `[examples]`: already defined at api-specs/broken/get_thing.toml:24:1; keep one of the two",
+        ],
+    );
+}
+
+#[test]
+fn example_mismatches_point_inside_the_example() {
+    let ep = r#"method = "POST"
+path = "/things"
+
+[body.fields.count]
+type = "integer"
+
+[response]
+type = "array<Thing>"
+
+[models.Thing]
+example = '{"id": "t1", "tags": ["a", 2]}'
+
+[models.Thing.fields.id]
+type = "string"
+
+[models.Thing.fields.tags]
+type = "array<string>"
+
+[models.Thing.fields."created.at"]
+type = "datetime"
+optional = true
+
+[[examples]]
+request = "{\"count\": \"three\"}"
+response = '''
+[
+  {"id": "t1", "tags": []},
+  {
+    "id": 7,
+    "tags": ["x"],
+    "created.at": "yesterday"
+  },
+  {"tags": []}
+]'''
+"#;
+    assert_diagnostics(
+        BROKEN_API,
+        "make_thing.toml",
+        ep,
+        &[
+            "api-specs/broken/make_thing.toml:11:39: example does not match `Thing`: tags[1]: expected a string, found a number",
+            "api-specs/broken/make_thing.toml:24:24: example does not match `MakeThingRequest`: count: expected an integer, found a string",
+            "api-specs/broken/make_thing.toml:29:11: example does not match `array<Thing>`: [1].id: expected a string, found a number",
+            "api-specs/broken/make_thing.toml:31:19: example does not match `array<Thing>`: [1].created.at: expected an RFC 3339 date-time, found a string",
+            "api-specs/broken/make_thing.toml:33:3: example does not match `array<Thing>`: [2].id: required field is missing",
         ],
     );
 }

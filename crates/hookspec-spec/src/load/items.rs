@@ -146,6 +146,7 @@ pub(super) fn read_model(
     }
     t.finish(cx, &format!("{what} `{}`", name.get_ref()));
     if let Some(ex) = &example {
+        cx.keep_raw(cx.pos(&ex.span()), ex);
         st.example_checks.push((
             TypeRef::Model(name.get_ref().clone()),
             ex.get_ref().clone(),
@@ -332,6 +333,7 @@ pub(super) fn read_example(cx: &mut Cx<'_>, mut t: TableReader<'_, '_>) -> Examp
     });
     let mut json = |cx: &mut Cx<'_>, key: &'static str| {
         let s = t.string(cx, key)?;
+        cx.keep_raw(pos.clone(), &s);
         if let Err(e) = serde_json::from_str::<serde_json::Value>(s.get_ref()) {
             cx.error(&s.span(), format!("`{key}` is not valid JSON: {e}"));
         }

@@ -13,6 +13,7 @@ mod dup_keys;
 mod endpoint;
 mod hints;
 mod items;
+mod json_pos;
 mod names;
 mod sources;
 mod validate;
@@ -23,7 +24,7 @@ use toml::de::DeTable;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::*;
-use crate::reader::{Cx, LineIndex, TableReader};
+use crate::reader::{Cx, LineIndex, RawString, TableReader};
 
 use api_file::{ApiHeader, read_api_header};
 use endpoint::read_endpoint;
@@ -47,6 +48,8 @@ struct State {
     example_checks: Vec<(TypeRef, String, Pos)>,
     /// Type expressions that do not parse, reported once every model name is known.
     unknown_types: Vec<hints::PendingType>,
+    /// Example literals as written, to point inside them.
+    raw_strings: Vec<RawString>,
 }
 
 /// Parses and validates an API from its files' text.
@@ -99,7 +102,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
     };
     let mut diags = Vec::new();
     for (ty, text, pos) in &st.example_checks {
-        check_example(&api, ty, text, pos, &mut diags);
+        check_example(&api, ty, text, pos, &st.raw_strings, &mut diags);
     }
     for ex in &api.error_examples {
         if let Some(text) = &ex.response {
@@ -152,9 +155,12 @@ fn with_doc<T>(
         let mut cx = Cx {
             index,
             diags: &mut diags,
+            raw_strings: Vec::new(),
         };
         let root = TableReader::new(doc.get_ref(), doc.span());
-        f(st, &mut cx, root)
+        let out = f(st, &mut cx, root);
+        st.raw_strings.append(&mut cx.raw_strings);
+        out
     };
     st.diags = diags;
     out

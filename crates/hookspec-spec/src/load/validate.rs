@@ -8,10 +8,11 @@ use toml::Spanned;
 use super::State;
 use super::api_file::ApiHeader;
 use super::hints::unknown_model_hint;
+use super::json_pos;
 use super::names::{check_client_names, check_one_of_names};
 use crate::diag::Diagnostic;
 use crate::model::*;
-use crate::reader::Cx;
+use crate::reader::{Cx, RawString};
 use crate::types::is_keyword;
 
 /// A base URL: http or https, with a host, without query or fragment.
@@ -290,19 +291,29 @@ fn fix_enum_refs(t: &mut TypeRef, enums: &HashSet<String>) {
 }
 
 /// A JSON example against its type, once every type is known.
+///
+/// Each mismatch is reported where the offending JSON value is written, inside the example's
+/// string (at the example itself when the literal was not kept).
 pub(super) fn check_example(
     api: &Api,
     ty: &TypeRef,
     text: &str,
     pos: &Pos,
+    raw_strings: &[RawString],
     out: &mut Vec<Diagnostic>,
 ) {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
         return; // reported when the example was read
     };
+    let literal = raw_strings
+        .iter()
+        .find(|r| &r.owner == pos && r.value == text);
     for e in api.check_value(ty, &value) {
+        let at = literal
+            .and_then(|l| json_pos::value_pos(l, &value, &e.path))
+            .unwrap_or_else(|| pos.clone());
         out.push(Diagnostic::new(
-            pos.clone(),
+            at,
             format!("example does not match `{ty}`: {e}"),
         ));
     }
