@@ -19,7 +19,7 @@ mod types;
 mod value;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use load::{ApiSources, SourceFile, parse_api, read_api_dir, read_specs_root};
+pub use load::{ApiSources, SourceFile, parse_api, read_api_dir, read_specs_root, todo_markers};
 pub use model::*;
 pub use types::{parse_type, rust_ident};
 pub use value::ValueError;

@@ -781,3 +781,96 @@ response = '''
         ],
     );
 }
+
+/// What `cargo xtask new-endpoint broken create_thing POST /things/{id}` writes
+/// (`xtask/src/scaffold.rs`; `xtask/tests/todo_markers.rs` checks the real output).
+const SKELETON: &str = r#"# POST /things/{id}
+# Fill in the docs, the response type and an example, then run `cargo xtask regen`.
+# Format: api-specs/README.md.
+summary = "TODO: one line saying what create_thing does"
+doc = """
+TODO: what the endpoint does, in Markdown. This becomes the rustdoc of
+`Client::create_thing` and the help of `hookspec broken create-thing`."""
+method = "POST"
+path = "/things/{id}"
+# Whether sending the request twice has the effect of sending it once. POST and PATCH
+# default to false: the client then never re-sends once the request may have arrived.
+idempotent = false
+
+[path_params.id]
+type = "string"
+doc = "TODO: what `id` identifies."
+
+# Optional query parameters and headers:
+# [query.limit]
+# type = "integer"
+# optional = true
+# doc = "Page size."
+
+# The JSON body: an inline model (or `type = "ModelName"`).
+[body]
+doc = "TODO: what the body says."
+
+# [body.fields.example]
+# type = "string"
+# doc = "TODO"
+
+[response]
+type = "json"
+doc = "TODO: what comes back."
+
+[[examples]]
+title = "TODO"
+path_params = { id = "TODO" }
+response = '''
+null'''
+"#;
+
+#[test]
+fn each_todo_of_a_skeleton_is_reported_at_its_position() {
+    let sources = ApiSources {
+        api: SourceFile {
+            path: "api-specs/broken/api.toml".into(),
+            text: BROKEN_API.into(),
+        },
+        endpoints: vec![SourceFile {
+            path: "api-specs/broken/create_thing.toml".into(),
+            text: SKELETON.into(),
+        }],
+    };
+    let found: Vec<String> = hookspec_spec::todo_markers(&sources)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let todo = |at: &str, key: &str| {
+        format!(
+            "api-specs/broken/create_thing.toml:{at}: `{key}` still holds a TODO of the spec skeleton: write what it asks for (the rustdoc, the CLI help and the examples show this text)"
+        )
+    };
+    assert_eq!(
+        found,
+        [
+            todo("4:12", "summary"),
+            todo("6:1", "doc"),
+            todo("16:8", "path_params.id.doc"),
+            todo("26:8", "body.doc"),
+            todo("34:8", "response.doc"),
+            todo("37:10", "examples[0].title"),
+            todo("38:23", "examples[0].path_params.id"),
+        ]
+    );
+    // A filled-in spec has none; a TODO in a comment is the author's own note.
+    let filled = SKELETON
+        .lines()
+        .filter(|l| l.starts_with('#') || !l.contains("TODO"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let sources = ApiSources {
+        endpoints: vec![SourceFile {
+            path: "api-specs/broken/create_thing.toml".into(),
+            text: filled,
+        }],
+        ..sources
+    };
+    assert_eq!(hookspec_spec::todo_markers(&sources), []);
+}

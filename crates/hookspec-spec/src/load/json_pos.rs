@@ -180,7 +180,7 @@ fn locate(text: &str, steps: &[Step]) -> Option<usize> {
 
 /// The offset in `raw`, a TOML string literal quotes included, of the character at `offset`
 /// of its `value`; `None` when the literal does not decode to `value` as expected.
-fn raw_offset(raw: &str, value: &str, offset: usize) -> Option<usize> {
+pub(super) fn raw_offset(raw: &str, value: &str, offset: usize) -> Option<usize> {
     let (delim, literal) = ["'''", "\"\"\"", "'", "\""]
         .iter()
         .find(|d| raw.starts_with(**d) && raw.len() >= 2 * d.len())
@@ -249,7 +249,7 @@ fn raw_offset(raw: &str, value: &str, offset: usize) -> Option<usize> {
 }
 
 /// `start` moved past `text`.
-fn advance(start: &Pos, text: &str) -> Pos {
+pub(super) fn advance(start: &Pos, text: &str) -> Pos {
     let mut pos = start.clone();
     for c in text.chars() {
         if c == '\n' {

@@ -16,6 +16,7 @@ mod items;
 mod json_pos;
 mod names;
 mod sources;
+mod todo;
 mod validate;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use crate::reader::{Cx, LineIndex, RawString, TableReader};
 use api_file::{ApiHeader, read_api_header};
 use endpoint::read_endpoint;
 pub use sources::{ApiSources, SourceFile, read_api_dir, read_specs_root};
+pub use todo::todo_markers;
 use validate::{check_error_example, check_example, resolve};
 
 /// A named type reference waiting for every file to be read.
