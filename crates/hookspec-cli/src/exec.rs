@@ -10,13 +10,15 @@ use hookspec::{Error, SecretString};
 use hookspec_spec::{Api, Endpoint, Segment, TypeRef};
 use serde_json::{Map, Value};
 
-use crate::spec_cli::{field_id, key_env, param_id};
+use crate::spec_cli::{field_id, flag_name, key_env, param_id};
 use crate::{Failure, Target, out};
 
 /// A parameter value as the text the API expects.
 fn text_of(m: &ArgMatches, id: &str, ty: &TypeRef) -> Option<String> {
     Some(match ty {
-        TypeRef::Integer | TypeRef::UnixSeconds => m.get_one::<i64>(id)?.to_string(),
+        TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
+            m.get_one::<i64>(id)?.to_string()
+        }
         TypeRef::Float => m.get_one::<f64>(id)?.to_string(),
         TypeRef::Bool => m.get_one::<bool>(id)?.to_string(),
         TypeRef::Json
@@ -24,13 +26,19 @@ fn text_of(m: &ArgMatches, id: &str, ty: &TypeRef) -> Option<String> {
         | TypeRef::Array(_)
         | TypeRef::Map(_)
         | TypeRef::Model(_) => m.get_one::<Value>(id)?.to_string(),
-        TypeRef::String | TypeRef::DateTime | TypeRef::Enum(_) => m.get_one::<String>(id)?.clone(),
+        TypeRef::String
+        | TypeRef::DateTime
+        | TypeRef::CivilDateTime
+        | TypeRef::TimeRange
+        | TypeRef::Enum(_) => m.get_one::<String>(id)?.clone(),
     })
 }
 
 fn json_of(m: &ArgMatches, id: &str, ty: &TypeRef) -> Option<Value> {
     Some(match ty {
-        TypeRef::Integer | TypeRef::UnixSeconds => Value::from(*m.get_one::<i64>(id)?),
+        TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
+            Value::from(*m.get_one::<i64>(id)?)
+        }
         TypeRef::Float => Value::from(*m.get_one::<f64>(id)?),
         TypeRef::Bool => Value::from(*m.get_one::<bool>(id)?),
         TypeRef::Json
@@ -38,9 +46,11 @@ fn json_of(m: &ArgMatches, id: &str, ty: &TypeRef) -> Option<Value> {
         | TypeRef::Array(_)
         | TypeRef::Map(_)
         | TypeRef::Model(_) => m.get_one::<Value>(id)?.clone(),
-        TypeRef::String | TypeRef::DateTime | TypeRef::Enum(_) => {
-            Value::from(m.get_one::<String>(id)?.clone())
-        }
+        TypeRef::String
+        | TypeRef::DateTime
+        | TypeRef::CivilDateTime
+        | TypeRef::TimeRange
+        | TypeRef::Enum(_) => Value::from(m.get_one::<String>(id)?.clone()),
     })
 }
 
@@ -115,7 +125,12 @@ pub(crate) async fn run(
             if let Some(v) = text_of(m, &param_id(place, &p.name), &p.ty) {
                 // Names come from the specs embedded in this binary: leaking them is bounded.
                 let name: &'static str = Box::leak(p.name.clone().into_boxed_str());
-                if place == "query" {
+                if let Some(rf) = &p.range {
+                    // Parsed and checked exactly as the typed client does.
+                    let range = hookspec::TimeRange::parse(&v, &rf.format, &rf.separator)
+                        .map_err(|e| Failure::Usage(format!("--{}: {e}", flag_name(&p.name))))?;
+                    req.time_range(name, &range, &rf.format, &rf.separator, rf.max_days);
+                } else if place == "query" {
                     req.query(name, v);
                 } else {
                     req.header(name, v);

@@ -46,10 +46,13 @@ pub(crate) fn param_id(place: &str, name: &str) -> String {
 
 fn typed(arg: Arg, ty: &TypeRef) -> Arg {
     match ty {
-        TypeRef::Integer | TypeRef::UnixSeconds => arg.value_parser(value_parser!(i64)),
+        TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
+            arg.value_parser(value_parser!(i64))
+        }
+        TypeRef::TimeRange => arg.value_name("START - END"),
         TypeRef::Float => arg.value_parser(value_parser!(f64)),
         TypeRef::Bool => arg.value_parser(value_parser!(bool)),
-        TypeRef::String | TypeRef::DateTime | TypeRef::Enum(_) => arg,
+        TypeRef::String | TypeRef::DateTime | TypeRef::CivilDateTime | TypeRef::Enum(_) => arg,
         TypeRef::Json
         | TypeRef::RawJson
         | TypeRef::Array(_)

@@ -189,3 +189,96 @@ fn a_transport_error_prints_each_cause_once() {
     }
     assert_eq!(stderr.matches("Connection refused").count(), 1, "{stderr}");
 }
+
+#[test]
+fn the_spec_only_endpoints_are_subcommands_with_typed_flags() {
+    // A range within 31 days, against the embedded emulator.
+    let out = hookspec()
+        .args([
+            "fivecents",
+            "list-encode-jobs-in-range",
+            "--r",
+            "2026-04-01 00:00 - 2026-04-30 23:59",
+            "--i",
+            "zone",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["logsInRange"][0]["zoneid"], 1234);
+
+    // Over 31 days: refused before sending, a usage error naming the rule.
+    let out = hookspec()
+        .args([
+            "fivecents",
+            "list-encode-jobs-in-range",
+            "--r",
+            "2026-04-01 00:00 - 2026-05-30 23:59",
+            "--i",
+            "zone",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("31 days"));
+
+    // Not the range format: a usage error too.
+    let out = hookspec()
+        .args([
+            "fivecents",
+            "list-encode-jobs-in-range",
+            "--r",
+            "April",
+            "--i",
+            "zone",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--r"));
+
+    // The queue, decoded tolerantly.
+    let out = hookspec()
+        .args(["fivecents", "list-active-jobs", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["percent"], 42.5);
+    assert_eq!(v[0]["timings"]["queued"], 1_745_584_153_000_i64);
+
+    // OmegaStream endpoint management.
+    let out = hookspec()
+        .args([
+            "omegastream",
+            "set-webhook-endpoint-status",
+            ENDPOINT,
+            "--active",
+            "false",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = hookspec()
+        .args([
+            "omegastream",
+            "create-webhook-endpoint",
+            "--url",
+            "https://hooks.example.com/x",
+            "--events",
+            r#"["video.uploaded"]"#,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = hookspec()
+        .args(["omegastream", "delete-webhook-endpoint", ENDPOINT, "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("deleted"));
+}

@@ -81,9 +81,13 @@ pub(crate) fn endpoint_doc(api: &Api, ep: &Endpoint, usage: &str) -> TokenStream
     if !ep.response.doc.is_empty() {
         s.push_str(&format!("\nReturns {}\n", lower_first(&ep.response.doc)));
     }
+    let key = match api.auth {
+        Auth::None => "",
+        Auth::Header { .. } | Auth::Bearer => "\"YOUR_KEY\"",
+    };
     s.push_str(&format!(
         "\n# Example\n\n```no_run\n# async fn example() -> Result<(), Box<dyn std::error::Error>> {{\n\
-         let client = hookspec::{api}::Client::new(\"YOUR_KEY\")?;\n{usage}\n# Ok(()) }}\n```\n",
+         let client = hookspec::{api}::Client::new({key})?;\n{usage}\n# Ok(()) }}\n```\n",
         api = api.name
     ));
     for ex in &ep.examples {

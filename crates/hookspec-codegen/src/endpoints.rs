@@ -168,7 +168,12 @@ fn required(ep: &Endpoint) -> Required {
         let ty = param_type(&p.ty);
         let conv = param_into(&p.ty, &ident);
         r.args.push(quote!(#ident: #ty));
-        r.inits.push(quote!(#ident: #conv));
+        // `x: x` would be redundant (and linted where the output is compiled as written).
+        r.inits.push(if p.ty == TypeRef::String {
+            quote!(#ident: #conv)
+        } else {
+            quote!(#ident)
+        });
         r.names.push(ident);
     }
     if let Some(body) = &ep.body {
@@ -181,17 +186,13 @@ fn required(ep: &Endpoint) -> Required {
 }
 
 fn usage(api: &Api, ep: &Endpoint) -> String {
+    // The arguments in the order the function takes them: path parameters, then required
+    // query and header parameters, then the body.
     let mut args: Vec<String> = ep
         .path_params
         .iter()
-        .map(|p| {
-            format!(
-                "{:?}",
-                p.example
-                    .clone()
-                    .unwrap_or_else(|| format!("{}-value", p.name))
-            )
-        })
+        .chain(optional_params(ep).map(|(p, _)| p).filter(|p| !p.optional))
+        .map(|p| example_arg(api, p))
         .collect();
     let mut pre = String::new();
     if let Some(body) = &ep.body {
@@ -215,6 +216,68 @@ fn usage(api: &Api, ep: &Endpoint) -> String {
         ep.name,
         args.join(", ")
     )
+}
+
+/// A Rust expression for a parameter in a doc example: its spec example, or a placeholder of
+/// its type.
+fn example_arg(api: &Api, p: &Param) -> String {
+    let ex = p.example.as_deref();
+    match &p.ty {
+        TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
+            let n = ex.and_then(|e| e.trim().parse::<i64>().ok()).unwrap_or(1);
+            match &p.ty {
+                TypeRef::UnixSeconds => format!("hookspec::UnixSeconds({n})"),
+                TypeRef::UnixMillis => format!("hookspec::UnixMillis({n})"),
+                _ => n.to_string(),
+            }
+        }
+        TypeRef::Float => format!(
+            "{:?}",
+            ex.and_then(|e| e.trim().parse::<f64>().ok()).unwrap_or(1.0)
+        ),
+        TypeRef::Bool => ex
+            .map_or(
+                "true",
+                |e| if e.trim() == "false" { "false" } else { "true" },
+            )
+            .to_owned(),
+        TypeRef::Enum(name) => {
+            let value = ex
+                .map(str::to_owned)
+                .or_else(|| {
+                    api.enum_def(name)
+                        .and_then(|e| e.values.first())
+                        .map(|v| v.value.clone())
+                })
+                .unwrap_or_default();
+            format!("hookspec::{}::{name}::from({value:?})", api.name)
+        }
+        TypeRef::CivilDateTime => format!(
+            "{:?}.parse::<hookspec::CivilDateTime>()?",
+            ex.unwrap_or("2026-04-25T12:29:13")
+        ),
+        TypeRef::TimeRange => {
+            let (start, end) = ex
+                .and_then(|e| {
+                    let rf = p.range.as_ref()?;
+                    let (a, b) = e.split_once(rf.separator.as_str())?;
+                    Some((a.trim().to_owned(), b.trim().to_owned()))
+                })
+                .filter(|(a, b)| a.len() >= 16 && b.len() >= 16)
+                .map(|(a, b)| {
+                    (
+                        format!("{}:00Z", &a[..16].replace(' ', "T")),
+                        format!("{}:00Z", &b[..16].replace(' ', "T")),
+                    )
+                })
+                .unwrap_or_else(|| ("2026-04-01T00:00:00Z".into(), "2026-04-30T23:59:00Z".into()));
+            format!("hookspec::TimeRange::new({start:?}.parse()?, {end:?}.parse()?)")
+        }
+        _ => format!(
+            "{:?}",
+            ex.map_or_else(|| format!("{}-value", p.name), str::to_owned)
+        ),
+    }
 }
 
 /// The JSON text on one line, keys in the order written.
@@ -321,7 +384,14 @@ fn builder(ep: &Endpoint) -> TokenStream {
             "{} (`{wire}`, {place}).",
             p.doc.trim_end_matches('.')
         ));
-        let add = if place == "query" {
+        let add = if let Some(rf) = &p.range {
+            let (format, separator) = (&rf.format, &rf.separator);
+            let max_days = match rf.max_days {
+                Some(d) => quote!(::core::option::Option::Some(#d)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(req.time_range(#wire, v, #format, #separator, #max_days))
+        } else if place == "query" {
             quote!(req.query(#wire, v))
         } else {
             quote!(req.header(#wire, v))

@@ -13,6 +13,9 @@ pub(crate) fn rust_type(ty: &TypeRef) -> TokenStream {
         TypeRef::Bool => quote!(bool),
         TypeRef::UnixSeconds => quote!(::hookspec::UnixSeconds),
         TypeRef::DateTime => quote!(::hookspec::Timestamp),
+        TypeRef::UnixMillis => quote!(::hookspec::UnixMillis),
+        TypeRef::CivilDateTime => quote!(::hookspec::CivilDateTime),
+        TypeRef::TimeRange => quote!(::hookspec::TimeRange),
         TypeRef::Json => quote!(::hookspec::serde_json::Value),
         TypeRef::RawJson => quote!(::hookspec::RawJson),
         TypeRef::Array(inner) => {

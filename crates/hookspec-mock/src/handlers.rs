@@ -62,7 +62,81 @@ pub(crate) fn error_body(
 }
 
 fn api_error(api: &Api, status: StatusCode, message: &str, details: &[ValueError]) -> Response {
+    // An error model without a `details` list still names the fields, in its message.
+    let has_details = api
+        .error_models
+        .first()
+        .and_then(|m| api.model(m))
+        .is_some_and(|m| m.fields.iter().any(|f| f.name == "details"));
+    if !details.is_empty() && !has_details {
+        let named: Vec<String> = details
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {}",
+                    if d.path.is_empty() { "body" } else { &d.path },
+                    d.message
+                )
+            })
+            .collect();
+        let message = format!("{message}: {}", named.join("; "));
+        return json_response(status, &error_body(api, status, &message, details));
+    }
     json_response(status, &error_body(api, status, message, details))
+}
+
+/// The query parameters of `ep` checked against the spec: required ones present, each of its
+/// type, enums among their values, time ranges well formed and within their bounds.
+fn check_query(api: &Api, ep: &Endpoint, query: Option<&str>) -> Vec<ValueError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let mut problems = Vec::new();
+    for p in &ep.query {
+        let mut fail = |message: String| {
+            problems.push(ValueError {
+                path: p.name.clone(),
+                message,
+            });
+        };
+        let Some((_, value)) = pairs.iter().find(|(k, _)| *k == p.name) else {
+            if !p.optional {
+                fail("required query parameter missing".to_owned());
+            }
+            continue;
+        };
+        match &p.ty {
+            TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis
+                if value.parse::<i64>().is_err() =>
+            {
+                fail(format!("expected an integer, found `{value}`"));
+            }
+            TypeRef::Float if value.parse::<f64>().is_err() => {
+                fail(format!("expected a number, found `{value}`"));
+            }
+            TypeRef::Bool if !matches!(value.as_str(), "true" | "false") => {
+                fail(format!("expected true or false, found `{value}`"));
+            }
+            TypeRef::Enum(name)
+                if !api
+                    .enum_def(name)
+                    .is_some_and(|e| e.values.iter().any(|v| &v.value == value)) =>
+            {
+                fail(format!("`{value}` is not a known `{name}`"));
+            }
+            TypeRef::TimeRange => {
+                if let Some(rf) = &p.range {
+                    let checked = hookspec::TimeRange::parse(value, &rf.format, &rf.separator)
+                        .and_then(|r| r.format(&rf.format, &rf.separator, rf.max_days));
+                    if let Err(e) = checked {
+                        fail(e);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    problems
 }
 
 /// Whether the request carries the key the API expects.
@@ -170,6 +244,16 @@ pub(crate) async fn endpoint(
             StatusCode::UNAUTHORIZED,
             "missing or invalid API key",
             &[],
+        );
+    }
+
+    let query_problems = check_query(&api, ep, parts.uri.query());
+    if !query_problems.is_empty() {
+        return api_error(
+            &api,
+            StatusCode::BAD_REQUEST,
+            "The request contains invalid parameters",
+            &query_problems,
         );
     }
 

@@ -160,6 +160,13 @@ pub enum TypeRef {
     UnixSeconds,
     /// RFC 3339 date-time string.
     DateTime,
+    /// Milliseconds since the Unix epoch, as a JSON integer or a string of digits.
+    UnixMillis,
+    /// A date and time without a zone, `2026-04-25 12:29:13` (or with a `T`).
+    CivilDateTime,
+    /// Two instants, formatted into one query parameter as the parameter's [`RangeFormat`]
+    /// says (parameters only).
+    TimeRange,
     /// Any JSON value, decoded into a tree (`serde_json::Value`).
     Json,
     /// Any JSON value, kept as the exact text received (`hookspec::RawJson`): no tree is
@@ -185,6 +192,9 @@ impl TypeRef {
                 | Self::Float
                 | Self::Bool
                 | Self::UnixSeconds
+                | Self::UnixMillis
+                | Self::CivilDateTime
+                | Self::TimeRange
                 | Self::Enum(_)
         )
     }
@@ -199,6 +209,9 @@ impl fmt::Display for TypeRef {
             Self::Bool => f.write_str("bool"),
             Self::UnixSeconds => f.write_str("unix_seconds"),
             Self::DateTime => f.write_str("datetime"),
+            Self::UnixMillis => f.write_str("unix_millis"),
+            Self::CivilDateTime => f.write_str("civil_datetime"),
+            Self::TimeRange => f.write_str("time_range"),
             Self::Json => f.write_str("json"),
             Self::RawJson => f.write_str("raw_json"),
             Self::Array(t) => write!(f, "array<{t}>"),
@@ -325,8 +338,21 @@ pub struct Param {
     pub optional: bool,
     /// An example value.
     pub example: Option<String>,
+    /// How a `time_range` parameter is written (`None` for every other type).
+    pub range: Option<RangeFormat>,
     /// Where the parameter is declared.
     pub pos: Pos,
+}
+
+/// How a `time_range` parameter is written and bounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeFormat {
+    /// `strftime` pattern of each end, in UTC (default `%Y-%m-%d %H:%M`).
+    pub format: String,
+    /// Text between the two ends (default ` - `).
+    pub separator: String,
+    /// Longest range accepted, in days; a longer one is refused before sending.
+    pub max_days: Option<u32>,
 }
 
 /// One piece of a path template.

@@ -27,13 +27,17 @@ pub fn parse_type(s: &str) -> Result<TypeRef, String> {
         "bool" => TypeRef::Bool,
         "unix_seconds" => TypeRef::UnixSeconds,
         "datetime" => TypeRef::DateTime,
+        "unix_millis" => TypeRef::UnixMillis,
+        "civil_datetime" => TypeRef::CivilDateTime,
+        "time_range" => TypeRef::TimeRange,
         "json" => TypeRef::Json,
         "raw_json" => TypeRef::RawJson,
         _ if is_pascal_ident(s) => TypeRef::Model(s.to_owned()),
         _ => {
             return Err(format!(
                 "unknown type `{s}` (expected string, integer, float, bool, unix_seconds, \
-                 datetime, json, raw_json, array<T>, map<T> or the PascalCase name of a model or enum)"
+                 unix_millis, datetime, civil_datetime, time_range, json, raw_json, array<T>, \
+                 map<T> or the PascalCase name of a model or enum)"
             ));
         }
     })

@@ -45,6 +45,25 @@ fn describe(v: &Value) -> &'static str {
     }
 }
 
+/// `YYYY-MM-DD HH:MM:SS` (or with `T`), no zone: what `civil_datetime` accepts.
+pub(crate) fn looks_like_civil_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    b.len() == 19
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b' ')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+}
+
 /// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, the RFC 3339 profile the APIs use.
 pub(crate) fn looks_like_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
@@ -132,6 +151,19 @@ impl Api {
                 Some(_) => fail("an RFC 3339 date-time"),
                 None => fail("an RFC 3339 date-time string"),
             },
+            TypeRef::UnixMillis => {
+                let ok = v.is_i64() || v.as_str().is_some_and(|s| s.trim().parse::<i64>().is_ok());
+                if !ok {
+                    fail("milliseconds since the epoch (an integer or a string of digits)");
+                }
+            }
+            TypeRef::CivilDateTime => match v.as_str() {
+                Some(s) if looks_like_civil_datetime(s) => {}
+                Some(_) => fail("a date and time like `2026-04-25 12:29:13`"),
+                None => fail("a date-time string"),
+            },
+            // Parameters only: never inside a JSON value.
+            TypeRef::TimeRange => fail("no JSON value (time_range is a query parameter type)"),
             TypeRef::Json | TypeRef::RawJson => {}
             TypeRef::Array(inner) => match v.as_array() {
                 Some(items) => {

@@ -47,7 +47,7 @@ pub use hookspec_macros::include_api;
 pub use retry::RetryPolicy;
 pub use runtime::{CallOptions, ClientBuilder};
 pub use secrecy::SecretString;
-pub use types::{RawJson, Timestamp, UnixSeconds};
+pub use types::{CivilDateTime, RawJson, TimeRange, Timestamp, UnixMillis, UnixSeconds};
 pub use {reqwest, serde_json};
 
 /// The Rust examples of the workspace README, compiled by `cargo test --doc`.

@@ -19,6 +19,16 @@ fn type_schema(ty: &TypeRef) -> Value {
             json!({"type": "integer", "format": "int64", "x-hookspec-type": "unix_seconds"})
         }
         TypeRef::DateTime => json!({"type": "string", "format": "date-time"}),
+        TypeRef::UnixMillis => json!({
+            "anyOf": [{"type": "integer", "format": "int64"}, {"type": "string", "pattern": "^-?[0-9]+$"}],
+            "x-hookspec-type": "unix_millis"
+        }),
+        TypeRef::CivilDateTime => json!({
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}$",
+            "x-hookspec-type": "civil_datetime"
+        }),
+        TypeRef::TimeRange => json!({"type": "string", "x-hookspec-type": "time_range"}),
         TypeRef::Json => json!({}),
         TypeRef::RawJson => json!({"x-hookspec-type": "raw_json"}),
         TypeRef::Array(inner) => json!({"type": "array", "items": type_schema(inner)}),
@@ -151,6 +161,13 @@ fn param_json(p: &Param, place: &str) -> Value {
     }
     if rust_ident(&p.name).as_deref() != Some(p.rust_name.as_str()) {
         v["x-rust-name"] = json!(p.rust_name);
+    }
+    if let Some(rf) = &p.range {
+        v["x-hookspec-range"] = json!({
+            "format": rf.format,
+            "separator": rf.separator,
+            "max_days": rf.max_days,
+        });
     }
     v
 }

@@ -187,12 +187,17 @@ fn read_param(
         .unwrap_or_default();
     let optional = t.bool(cx, "optional");
     let example = t.string(cx, "example").map(Spanned::into_inner);
+    let format = t.string(cx, "format");
+    let separator = t.string(cx, "separator");
+    let max_days = t.uint(cx, "max_days");
     let rust_name = t
         .string(cx, "rust_name")
         .and_then(|r| snake_rust_name(cx, "rust_name", &r));
     t.finish(cx, &format!("{what} `{}`", name.get_ref()));
     let ty = read_type(st, cx, ty.as_ref()?)?;
-    if !ty.is_scalar() {
+    // A PascalCase name may be an enum declared further down: checked once names resolve
+    // (`check_param_types`).
+    if !ty.is_scalar() && !matches!(ty, TypeRef::Model(_)) {
         cx.error(
             &name.span(),
             format!(
@@ -201,6 +206,33 @@ fn read_param(
             ),
         );
     }
+    let range = if ty == TypeRef::TimeRange {
+        if what != "query parameter" {
+            cx.error(
+                &name.span(),
+                format!("`time_range` is a query parameter type, not a {what} type"),
+            );
+        }
+        Some(RangeFormat {
+            format: format.map_or_else(|| "%Y-%m-%d %H:%M".to_owned(), Spanned::into_inner),
+            separator: separator.map_or_else(|| " - ".to_owned(), Spanned::into_inner),
+            max_days: max_days.and_then(|d| u32::try_from(d.into_inner()).ok()),
+        })
+    } else {
+        for (key, span) in [
+            ("format", format.map(|f| f.span())),
+            ("separator", separator.map(|f| f.span())),
+            ("max_days", max_days.map(|f| f.span())),
+        ] {
+            if let Some(span) = span {
+                cx.error(
+                    &span,
+                    format!("`{key}` applies to `time_range` parameters only"),
+                );
+            }
+        }
+        None
+    };
     if what == "path parameter" && optional == Some(true) {
         cx.error(&name.span(), "path parameters cannot be optional");
     }
@@ -221,6 +253,7 @@ fn read_param(
         ty,
         optional: optional.unwrap_or(false),
         example,
+        range,
         pos: cx.pos(&name.span()),
     })
 }

@@ -74,6 +74,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
         return Err(finish(st.diags));
     };
     resolve(&mut st, &mut header, &mut endpoints);
+    check_param_types(&mut st, &endpoints);
     if !st.diags.is_empty() {
         return Err(finish(st.diags));
     }
@@ -115,6 +116,29 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
         Ok(api)
     } else {
         Err(finish(diags))
+    }
+}
+
+/// Parameters travel as text: once every name is resolved, a model is refused (an enum is
+/// fine).
+fn check_param_types(st: &mut State, endpoints: &[Endpoint]) {
+    for ep in endpoints {
+        let (path, query, headers) = (&ep.path_params, &ep.query, &ep.headers);
+        let params = path
+            .iter()
+            .map(|p| (p, "path parameter"))
+            .chain(query.iter().map(|p| (p, "query parameter")))
+            .chain(headers.iter().map(|p| (p, "header")));
+        for (p, what) in params {
+            if let TypeRef::Model(name) = &p.ty
+                && st.models.iter().any(|m| &m.name == name)
+            {
+                st.diags.push(Diagnostic::new(
+                    p.pos.clone(),
+                    format!("{what} `{}` must have a scalar type, not `{name}`", p.name),
+                ));
+            }
+        }
     }
 }
 

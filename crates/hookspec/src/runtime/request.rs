@@ -96,6 +96,23 @@ impl RequestParts {
         self.query.push((name, value.to_string()));
     }
 
+    /// Adds a `time_range` query parameter, formatted as the spec says (`format`, a `strftime`
+    /// pattern for each end in UTC, and `separator`). A reversed range, or one longer than
+    /// `max_days`, is refused: the request is not sent.
+    pub fn time_range(
+        &mut self,
+        name: &'static str,
+        range: &crate::TimeRange,
+        format: &str,
+        separator: &str,
+        max_days: Option<u32>,
+    ) {
+        match range.format(format, separator, max_days) {
+            Ok(text) => self.query.push((name, text)),
+            Err(problem) => self.refuse(format!("query parameter `{name}`: {problem}")),
+        }
+    }
+
     /// Adds a request header; values with control characters (CR, LF…) are refused.
     pub fn header(&mut self, name: &'static str, value: impl fmt::Display) {
         let value = value.to_string();
