@@ -1,5 +1,6 @@
 //! Everything committed that is derived from the specs, computed in one place: `regen`
-//! writes it, `check` compares it with what is on disk.
+//! writes it, `check` compares it with what is on disk. The OpenAPI documents are
+//! `openapi/<api>.json` (3.1) and `openapi/3.0/<api>.json` (the same in OpenAPI 3.0.3).
 
 use std::path::{Path, PathBuf};
 
@@ -86,9 +87,14 @@ pub fn expected(root: &Path) -> Result<Vec<Derived>, String> {
             )),
             contents: snapshot(api)?,
         });
+        let doc = openapi::export(api);
         out.push(Derived {
             path: root.join(format!("openapi/{}.json", api.name)),
-            contents: openapi::to_string(&openapi::export(api)),
+            contents: openapi::to_string(&doc),
+        });
+        out.push(Derived {
+            path: root.join(format!("openapi/3.0/{}.json", api.name)),
+            contents: openapi::to_string(&openapi::to_3_0(&doc)),
         });
     }
     let readme_path = root.join("README.md");

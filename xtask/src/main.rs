@@ -11,7 +11,7 @@ fn cli() -> Command {
         .about("The hookspec spec workflow")
         .subcommand_required(true)
         .subcommand(Command::new("regen").about(
-            "Regenerate everything derived from the specs: codegen snapshots, the README endpoint table, openapi/*.json",
+            "Regenerate everything derived from the specs: codegen snapshots, the README endpoint table, openapi/*.json and openapi/3.0/*.json",
         ))
         .subcommand(Command::new("check").about(
             "Fail if anything derived is stale, a spec is invalid or a snapshot is unreviewed",
@@ -24,7 +24,17 @@ fn cli() -> Command {
                 .arg(Arg::new("method").long("method").required(true))
                 .arg(Arg::new("path").long("path").required(true).help("e.g. /client/webhooks/{id}")),
         )
-        .subcommand(Command::new("openapi").about("Export openapi/<api>.json (OpenAPI 3.1) for every API"))
+        .subcommand(
+            Command::new("openapi")
+                .about("Export openapi/<api>.json (OpenAPI 3.1) or openapi/3.0/<api>.json (OpenAPI 3.0.3) for every API")
+                .arg(
+                    Arg::new("version")
+                        .long("version")
+                        .value_parser(["3.1", "3.0"])
+                        .default_value("3.1")
+                        .help("OpenAPI version: 3.0 for the tools that read only 3.0 (progenitor…)"),
+                ),
+        )
         .subcommand(
             Command::new("bench")
                 .about("Run the benchmarks and print every table of BENCHMARKS.md as Markdown")
@@ -101,12 +111,19 @@ fn run() -> Result<(), String> {
             );
             Ok(())
         }
-        Some(("openapi", _)) => {
+        Some(("openapi", s)) => {
+            let v3_0 = arg(s, "version") == "3.0";
+            let dir = if v3_0 {
+                root.join("openapi/3.0")
+            } else {
+                root.join("openapi")
+            };
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
             for api in xtask::load_apis(&root)? {
-                let path = root.join(format!("openapi/{}.json", api.name));
-                std::fs::create_dir_all(root.join("openapi")).map_err(|e| e.to_string())?;
-                std::fs::write(&path, openapi::to_string(&openapi::export(&api)))
-                    .map_err(|e| e.to_string())?;
+                let path = dir.join(format!("{}.json", api.name));
+                let doc = openapi::export(&api);
+                let doc = if v3_0 { openapi::to_3_0(&doc) } else { doc };
+                std::fs::write(&path, openapi::to_string(&doc)).map_err(|e| e.to_string())?;
                 println!("wrote {}", rel(&root, &path));
             }
             Ok(())

@@ -1,9 +1,10 @@
-//! The exported OpenAPI documents are valid OpenAPI 3.1, and export → import gives back the
-//! same specs (up to formatting and positions).
+//! The exported OpenAPI documents are valid OpenAPI 3.1, every example they embed fits its own
+//! schema, and export → import gives back the same specs (up to formatting and positions).
 
 use std::path::Path;
 
 use hookspec_spec::{Api, Pos, parse_api, read_api_dir};
+use serde_json::{Value, json};
 use xtask::{load_apis, openapi, workspace_root};
 
 #[test]
@@ -22,6 +23,315 @@ fn exported_documents_validate_against_the_openapi_3_1_schema() {
     // The validator does reject a broken document.
     let broken = serde_json::json!({"openapi": "3.1.0", "info": {"version": "1"}, "paths": {}});
     assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn the_3_0_documents_validate_against_the_openapi_3_0_schema() {
+    let schema: Value =
+        serde_json::from_str(include_str!("../schemas/oas-3.0-schema-2021-09-28.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the OAS 3.0 schema compiles");
+    for api in load_apis(&workspace_root()).unwrap() {
+        let doc = openapi::to_3_0(&openapi::export(&api));
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", api.name);
+        // Nothing of 3.1's dialect is left in a schema.
+        let text = doc["components"].to_string();
+        for needle in ["\"null\"", "\"const\"", "\"examples\":["] {
+            assert!(!text.contains(needle), "{}: {needle} in {text}", api.name);
+        }
+    }
+    // The validator does reject a 3.1-only construct in a 3.0 document.
+    let typed = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+        "components": {"schemas": {"A": {"type": ["string", "null"]}}}});
+    assert!(!validator.is_valid(&typed));
+}
+
+/// The JSON Schema meaning of an OpenAPI 3.0 schema: `nullable: true` admits `null`.
+fn nullable_to_json_schema(s: &mut Value) {
+    let Some(obj) = s.as_object_mut() else {
+        return;
+    };
+    for (k, v) in obj.iter_mut() {
+        match k.as_str() {
+            "items" | "additionalProperties" | "not" => nullable_to_json_schema(v),
+            "properties" => v
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|p| p.values_mut())
+                .for_each(nullable_to_json_schema),
+            "anyOf" | "oneOf" | "allOf" => v
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+                .for_each(nullable_to_json_schema),
+            _ => {}
+        }
+    }
+    if obj.remove("nullable") == Some(json!(true)) {
+        match obj.get("type").cloned() {
+            Some(Value::String(t)) => {
+                obj.insert("type".into(), json!([t, "null"]));
+            }
+            _ => {
+                let inner = Value::Object(std::mem::take(obj));
+                obj.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+            }
+        }
+    }
+}
+
+#[test]
+fn every_example_of_the_3_0_documents_fits_its_schema() {
+    let mut errors = Vec::new();
+    for api in load_apis(&workspace_root()).unwrap() {
+        let mut doc = openapi::to_3_0(&openapi::export(&api));
+        for s in doc["components"]["schemas"]
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|m| m.values_mut())
+        {
+            nullable_to_json_schema(s);
+        }
+        errors.extend(
+            example_errors(&doc)
+                .into_iter()
+                .map(|e| format!("{} (3.0): {e}", api.name)),
+        );
+    }
+    assert!(
+        errors.is_empty(),
+        "examples that do not fit their schemas:\n{}",
+        errors.join("\n")
+    );
+}
+
+/// A JSON pointer token.
+fn token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// One example embedded in a document: where it is (for messages), the JSON pointer of the
+/// schema it must fit, and the value.
+struct Embedded {
+    place: String,
+    schema: String,
+    value: Value,
+}
+
+/// `example` and `examples` (an Example Object map or, in a Schema Object, an array) of the
+/// object at `at`, each to be checked against the schema at `schema`.
+fn examples_of(doc: &Value, at: &str, schema: &str, out: &mut Vec<Embedded>) {
+    let Some(obj) = doc.pointer(at).and_then(Value::as_object) else {
+        return;
+    };
+    if doc.pointer(schema).is_none() {
+        return; // an example response without a schema: nothing to fit
+    }
+    if let Some(v) = obj.get("example") {
+        out.push(Embedded {
+            place: format!("{at}/example"),
+            schema: schema.to_owned(),
+            value: v.clone(),
+        });
+    }
+    match obj.get("examples") {
+        Some(Value::Object(named)) => {
+            for (name, ex) in named {
+                let title = ex.get("summary").and_then(Value::as_str).unwrap_or("");
+                if let Some(v) = ex.get("value") {
+                    out.push(Embedded {
+                        place: format!("{at}/examples/{} ({title:?})", token(name)),
+                        schema: schema.to_owned(),
+                        value: v.clone(),
+                    });
+                }
+            }
+        }
+        Some(Value::Array(list)) => {
+            for (i, v) in list.iter().enumerate() {
+                out.push(Embedded {
+                    place: format!("{at}/examples/{i}"),
+                    schema: schema.to_owned(),
+                    value: v.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every example embedded in an exported document: model examples, parameter, request-body
+/// and response examples, and hookspec's own `x-examples` and `x-error-examples`.
+fn embedded_examples(doc: &Value) -> Vec<Embedded> {
+    let mut out = Vec::new();
+    for name in doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
+        let at = format!("/components/schemas/{}", token(name));
+        examples_of(doc, &at, &at, &mut out);
+    }
+    let mut error_schema = None;
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let at = format!("/paths/{}/{method}", token(path));
+            for i in 0..op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+            {
+                let p = format!("{at}/parameters/{i}");
+                examples_of(doc, &p, &format!("{p}/schema"), &mut out);
+            }
+            let body = format!("{at}/requestBody/content/application~1json");
+            examples_of(doc, &body, &format!("{body}/schema"), &mut out);
+            let response_for = |status: &str| {
+                let r = format!("{at}/responses/{status}/content/application~1json/schema");
+                doc.pointer(&r).map(|_| r)
+            };
+            for code in op["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(c, _)| c)
+            {
+                let r = format!("{at}/responses/{code}/content/application~1json");
+                examples_of(doc, &r, &format!("{r}/schema"), &mut out);
+            }
+            if error_schema.is_none() {
+                error_schema = response_for("default");
+            }
+            for (i, ex) in op
+                .get("x-examples")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let title = ex["title"].as_str().unwrap_or("");
+                if let Some(v) = ex.get("request") {
+                    out.push(Embedded {
+                        place: format!("{at}/x-examples/{i}/request ({title:?})"),
+                        schema: format!("{body}/schema"),
+                        value: v.clone(),
+                    });
+                }
+                let status = ex["status"].as_u64().unwrap_or(200).to_string();
+                if let Some(v) = ex.get("response")
+                    && let Some(schema) = response_for(&status)
+                {
+                    out.push(Embedded {
+                        place: format!("{at}/x-examples/{i}/response ({title:?})"),
+                        schema,
+                        value: v.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (i, ex) in doc
+        .get("x-error-examples")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let title = ex["title"].as_str().unwrap_or("");
+        out.push(Embedded {
+            place: format!("/x-error-examples/{i} ({title:?})"),
+            schema: error_schema
+                .clone()
+                .expect("error examples need a default response"),
+            value: ex["response"].clone(),
+        });
+    }
+    out
+}
+
+/// Every way the examples embedded in `doc` do not fit their schemas, one line each: the
+/// example's place and the validator's message. Formats (`date-time`…) are checked too.
+fn example_errors(doc: &Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    for ex in embedded_examples(doc) {
+        // The schema, with the document's components beside it so that its
+        // `#/components/schemas/…` references resolve.
+        let mut root = doc
+            .pointer(&ex.schema)
+            .unwrap_or_else(|| panic!("{}: no schema at {}", ex.place, ex.schema))
+            .clone();
+        root["components"] = doc["components"].clone();
+        let validator = match jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+        {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(format!(
+                    "{}: schema {} does not compile: {e}",
+                    ex.place, ex.schema
+                ));
+                continue;
+            }
+        };
+        for e in validator.iter_errors(&ex.value) {
+            errors.push(format!(
+                "{}: {e} (at {:?})",
+                ex.place,
+                e.instance_path().to_string()
+            ));
+        }
+    }
+    errors
+}
+
+#[test]
+fn every_embedded_example_fits_its_schema() {
+    let mut errors = Vec::new();
+    for api in load_apis(&workspace_root()).unwrap() {
+        let doc = openapi::export(&api);
+        assert!(
+            !embedded_examples(&doc).is_empty(),
+            "{}: no examples found",
+            api.name
+        );
+        errors.extend(
+            example_errors(&doc)
+                .into_iter()
+                .map(|e| format!("{}: {e}", api.name)),
+        );
+    }
+    assert!(
+        errors.is_empty(),
+        "examples that do not fit their schemas:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn the_example_check_finds_a_misfit() {
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/M"},
+            "examples": {"example1": {"summary": "bad", "value": {"n": "7", "t": "yesterday"}}}
+        }}}}}}},
+        "components": {"schemas": {"M": {"type": "object", "required": ["n"],
+            "properties": {"n": {"type": "integer"}, "t": {"type": "string", "format": "date-time"}}}}}
+    });
+    let errors = example_errors(&doc).join("\n");
+    assert!(
+        errors.contains("example1") && errors.contains("\"bad\""),
+        "{errors}"
+    );
+    assert!(errors.contains("is not of type \"integer\""), "{errors}");
+    assert!(errors.contains("date-time"), "{errors}");
 }
 
 /// Positions, file names and example formatting do not matter for equivalence.
@@ -92,24 +402,94 @@ fn load_dir(dir: &Path) -> Api {
 fn export_then_import_gives_back_the_same_specs() {
     for api in load_apis(&workspace_root()).unwrap() {
         let doc = openapi::export(&api);
+        for (version, doc) in [("3.1", doc.clone()), ("3.0", openapi::to_3_0(&doc))] {
+            let imported = openapi::import(&doc, &api.name).unwrap();
+            assert!(
+                imported.warnings.is_empty(),
+                "{} ({version}): {:?}",
+                api.name,
+                imported.warnings
+            );
+            let dir = tempfile::tempdir().unwrap();
+            for (name, text) in &imported.files {
+                std::fs::write(dir.path().join(name), text).unwrap();
+            }
+            let back = load_dir(dir.path());
+            assert_eq!(
+                normalized(back),
+                normalized(api.clone()),
+                "{} did not survive the round trip through OpenAPI {version}",
+                api.name
+            );
+        }
+    }
+}
+
+/// Without hookspec's `x-` extensions, the standard shapes still give back aliases, lenient
+/// numbers and nullable references.
+#[test]
+fn import_reads_the_standard_shapes_without_extensions() {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                o.retain(|k, _| !k.starts_with("x-"));
+                o.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let api = load_apis(&workspace_root())
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "omegastream")
+        .unwrap();
+    let fivecents = load_apis(&workspace_root())
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "fivecents")
+        .unwrap();
+    for (api, version) in [(&api, "3.1"), (&fivecents, "3.1"), (&api, "3.0")] {
+        let mut doc = openapi::export(api);
+        if version == "3.0" {
+            doc = openapi::to_3_0(&doc);
+        }
+        strip(&mut doc);
         let imported = openapi::import(&doc, &api.name).unwrap();
-        assert!(
-            imported.warnings.is_empty(),
-            "{}: {:?}",
-            api.name,
-            imported.warnings
-        );
         let dir = tempfile::tempdir().unwrap();
         for (name, text) in &imported.files {
             std::fs::write(dir.path().join(name), text).unwrap();
         }
         let back = load_dir(dir.path());
-        assert_eq!(
-            normalized(back),
-            normalized(api.clone()),
-            "{} did not survive the round trip",
-            api.name
-        );
+        for m in &api.models {
+            let Some(mb) = back.model(&m.name) else {
+                continue; // endpoint bodies get other names without `x-` extensions
+            };
+            for f in &m.fields {
+                let fb = mb
+                    .fields
+                    .iter()
+                    .find(|x| x.name == f.name)
+                    .unwrap_or_else(|| panic!("{version}: {}.{} lost", m.name, f.name));
+                let what = format!("{version}: {}.{}", m.name, f.name);
+                assert_eq!(fb.aliases, f.aliases, "{what}");
+                assert_eq!(fb.optional, f.optional, "{what}");
+                use hookspec_spec::TypeRef::{Json, RawJson};
+                if !matches!(f.ty, Json | RawJson) {
+                    // (`{}` admits null: only `x-nullable` tells)
+                    assert_eq!(fb.nullable, f.nullable || f.zero_as_none, "{what}");
+                }
+                if matches!(
+                    f.ty,
+                    hookspec_spec::TypeRef::Integer
+                        | hookspec_spec::TypeRef::Float
+                        | hookspec_spec::TypeRef::String
+                ) {
+                    assert_eq!(fb.lenient, f.lenient, "{what}");
+                }
+            }
+            assert_eq!(mb.fields.len(), m.fields.len(), "{version}: {}", m.name);
+        }
     }
 }
 

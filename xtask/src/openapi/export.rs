@@ -1,4 +1,10 @@
 //! Specs → OpenAPI 3.1: one document per API, `x-` extensions for what OpenAPI cannot say.
+//!
+//! What the spec accepts is said in standard JSON Schema too, so that a validator (Prism,
+//! ajv…) accepts the document's own examples: a lenient number is `anyOf` the number and a
+//! numeric string, an aliased field is declared under each name with an `anyOf` of
+//! `required` alternatives, a `zero_as_none` date-time may be null. The `x-` extensions stay
+//! beside them, so that importing an export gives back the same specs.
 
 use heck::ToUpperCamelCase;
 use hookspec_spec::{Api, Auth, Endpoint, EnumDef, Field, Model, Param, TypeRef, rust_ident};
@@ -20,7 +26,7 @@ fn type_schema(ty: &TypeRef) -> Value {
         }
         TypeRef::DateTime => json!({"type": "string", "format": "date-time"}),
         TypeRef::UnixMillis => json!({
-            "anyOf": [{"type": "integer", "format": "int64"}, {"type": "string", "pattern": "^-?[0-9]+$"}],
+            "anyOf": [{"type": "integer", "format": "int64"}, {"type": "string", "pattern": INTEGER_TEXT}],
             "x-hookspec-type": "unix_millis"
         }),
         TypeRef::CivilDateTime => json!({
@@ -39,6 +45,33 @@ fn type_schema(ty: &TypeRef) -> Value {
     }
 }
 
+/// The text of a number a lenient integer field accepts (what `str::parse` takes once trimmed).
+const INTEGER_TEXT: &str = r"^\s*[+-]?[0-9]+\s*$";
+/// The text of a number a lenient float field accepts (decimal, with an optional exponent).
+const NUMBER_TEXT: &str = r"^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$";
+
+/// The schema of a `lenient` field's type: a number may arrive as a string and a string as a
+/// number (inside arrays and maps too).
+fn lenient_schema(ty: &TypeRef) -> Value {
+    match ty {
+        TypeRef::Integer | TypeRef::UnixSeconds => {
+            json!({"anyOf": [type_schema(ty), {"type": "string", "pattern": INTEGER_TEXT}]})
+        }
+        TypeRef::Float => {
+            json!({"anyOf": [type_schema(ty), {"type": "string", "pattern": NUMBER_TEXT}]})
+        }
+        TypeRef::String | TypeRef::Enum(_) => {
+            json!({"anyOf": [type_schema(ty), {"type": "number"}]})
+        }
+        TypeRef::Array(inner) => json!({"type": "array", "items": lenient_schema(inner)}),
+        TypeRef::Map(inner) => {
+            json!({"type": "object", "additionalProperties": lenient_schema(inner)})
+        }
+        _ => type_schema(ty),
+    }
+}
+
+/// `schema`, accepting `null` too: `type: [T, "null"]`, or a `{type: null}` alternative.
 fn with_null(mut schema: Value) -> Value {
     if let Some(t) = schema
         .get("type")
@@ -47,18 +80,33 @@ fn with_null(mut schema: Value) -> Value {
     {
         schema["type"] = json!([t, "null"]);
         schema
+    } else if let Some(alts) = schema.get_mut("anyOf").and_then(Value::as_array_mut) {
+        alts.push(json!({"type": "null"}));
+        schema
     } else if schema.get("$ref").is_some() {
         json!({"anyOf": [schema, {"type": "null"}]})
     } else {
-        schema
+        schema // no type: anything, null included
+    }
+}
+
+/// The schema of a field's values (under its name or any alias).
+fn value_schema(f: &Field) -> Value {
+    let s = if f.lenient {
+        lenient_schema(&f.ty)
+    } else {
+        type_schema(&f.ty)
+    };
+    // A zero-time field decodes `null` as `None` too.
+    if f.nullable || f.zero_as_none {
+        with_null(s)
+    } else {
+        s
     }
 }
 
 fn field_schema(f: &Field) -> Value {
-    let mut s = type_schema(&f.ty);
-    if f.nullable {
-        s = with_null(s);
-    }
+    let mut s = value_schema(f);
     let obj = s.as_object_mut().expect("schemas are objects");
     if !f.doc.is_empty() {
         obj.insert("description".into(), json!(f.doc));
@@ -84,28 +132,57 @@ fn field_schema(f: &Field) -> Value {
     s
 }
 
+/// The property of an alias: the field's values, and which field it stands for.
+fn alias_schema(f: &Field) -> Value {
+    let mut s = value_schema(f);
+    s["description"] = json!(format!(
+        "Another name of `{}`, accepted when decoding.",
+        f.name
+    ));
+    s["x-alias-of"] = json!(f.name);
+    s
+}
+
 fn model_schema(m: &Model) -> Value {
     let mut props = Map::new();
     let mut required = Vec::new();
+    // Object-level constraints: `oneOf` per "exactly one of" group, `anyOf` per required
+    // field with aliases (it must be there under one of its names).
+    let mut constraints: Vec<Value> = m
+        .one_of
+        .iter()
+        .map(|g| json!({"oneOf": g.members.iter().map(|x| json!({"required": [x]})).collect::<Vec<_>>()}))
+        .collect();
     for f in &m.fields {
         props.insert(f.name.clone(), field_schema(f));
+        for a in &f.aliases {
+            props.insert(a.clone(), alias_schema(f));
+        }
         if !f.optional && m.group_of(&f.name).is_none() {
-            required.push(json!(f.name));
+            if f.aliases.is_empty() {
+                required.push(json!(f.name));
+            } else {
+                let names = std::iter::once(&f.name).chain(&f.aliases);
+                constraints.push(
+                    json!({"anyOf": names.map(|n| json!({"required": [n]})).collect::<Vec<_>>()}),
+                );
+            }
         }
     }
     let mut s = json!({"type": "object", "properties": props, "required": required});
     if !m.doc.is_empty() {
         s["description"] = json!(m.doc);
     }
-    let groups: Vec<Value> = m
-        .one_of
-        .iter()
-        .map(|g| json!({"oneOf": g.members.iter().map(|x| json!({"required": [x]})).collect::<Vec<_>>()}))
-        .collect();
-    match groups.len() {
+    match constraints.len() {
         0 => {}
-        1 => s["oneOf"] = groups[0]["oneOf"].clone(),
-        _ => s["allOf"] = json!(groups),
+        1 => {
+            let (k, v) = constraints[0]
+                .as_object()
+                .and_then(|c| c.iter().next())
+                .expect("one keyword");
+            s[k] = v.clone();
+        }
+        _ => s["allOf"] = json!(constraints),
     }
     if !m.one_of.is_empty() {
         s["x-one-of"] = json!(m
@@ -119,7 +196,7 @@ fn model_schema(m: &Model) -> Value {
         .as_deref()
         .and_then(|t| serde_json::from_str::<Value>(t).ok())
     {
-        s["example"] = ex;
+        s["examples"] = json!([ex]);
     }
     s
 }
@@ -157,7 +234,7 @@ fn param_json(p: &Param, place: &str) -> Value {
         v["description"] = json!(p.doc);
     }
     if let Some(ex) = &p.example {
-        v["example"] = json!(ex);
+        v["example"] = param_example(&p.ty, ex);
     }
     if rust_ident(&p.name).as_deref() != Some(p.rust_name.as_str()) {
         v["x-rust-name"] = json!(p.rust_name);
@@ -170,6 +247,22 @@ fn param_json(p: &Param, place: &str) -> Value {
         });
     }
     v
+}
+
+/// A parameter's example (spec text) as the JSON value its schema describes: a number for a
+/// number, unless that would change the text.
+fn param_example(ty: &TypeRef, text: &str) -> Value {
+    let typed = match ty {
+        TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
+            text.parse::<i64>().ok().map(Value::from)
+        }
+        TypeRef::Float => text.parse::<f64>().ok().map(Value::from),
+        TypeRef::Bool => text.parse::<bool>().ok().map(Value::from),
+        _ => None,
+    };
+    typed
+        .filter(|v| serde_json::to_string(v).is_ok_and(|t| t == text))
+        .unwrap_or_else(|| json!(text))
 }
 
 fn parse_or_text(text: &str) -> Value {
@@ -194,23 +287,24 @@ fn operation(api: &Api, ep: &Endpoint) -> Value {
     if !params.is_empty() {
         op["parameters"] = json!(params);
     }
-    let named = |pick: fn(&hookspec_spec::Example) -> Option<&String>| -> Map<String, Value> {
-        ep.examples
-            .iter()
-            .enumerate()
-            .filter_map(|(i, ex)| {
-                let value = pick(ex)?;
+    // Standard example objects, for the tools that read OpenAPI; `x-examples` (below) keeps
+    // each example whole (title, status, path parameters) for the import.
+    let named = |examples: &mut dyn Iterator<Item = (usize, &hookspec_spec::Example, &String)>| {
+        examples
+            .map(|(i, ex, value)| {
                 let mut e = json!({"value": parse_or_text(value)});
                 if !ex.title.is_empty() {
                     e["summary"] = json!(ex.title);
                 }
-                Some((format!("example{}", i + 1), e))
+                (format!("example{}", i + 1), e)
             })
-            .collect()
+            .collect::<Map<String, Value>>()
     };
+    let numbered = || ep.examples.iter().enumerate();
     if let Some(b) = &ep.body {
         let mut content = json!({"schema": schema_ref(&b.model)});
-        let examples = named(|e| e.request.as_ref());
+        let examples =
+            named(&mut numbered().filter_map(|(i, ex)| Some((i, ex, ex.request.as_ref()?))));
         if !examples.is_empty() {
             content["examples"] = Value::Object(examples);
         }
@@ -220,8 +314,11 @@ fn operation(api: &Api, ep: &Endpoint) -> Value {
         }
         op["requestBody"] = body;
     }
+    // 2xx examples are checked against the response type: they go with the success response.
     let mut ok = json!({"schema": type_schema(&ep.response.ty)});
-    let examples = named(|e| e.response.as_ref().filter(|_| true));
+    let examples = named(&mut numbered().filter_map(|(i, ex)| {
+        Some((i, ex, ex.response.as_ref()?)).filter(|_| (200..300).contains(&ex.status))
+    }));
     if !examples.is_empty() {
         ok["examples"] = Value::Object(examples);
     }
@@ -235,16 +332,67 @@ fn operation(api: &Api, ep: &Endpoint) -> Value {
         ep.response.status.to_string(),
         json!({"description": description, "content": {"application/json": ok}}),
     );
-    if !api.error_models.is_empty() {
-        let refs: Vec<Value> = api.error_models.iter().map(|m| schema_ref(m)).collect();
-        let schema = if refs.len() == 1 {
-            refs[0].clone()
-        } else {
-            json!({"anyOf": refs})
-        };
+    let error_schema = match api.error_models.as_slice() {
+        [] => None,
+        [one] => Some(schema_ref(one)),
+        many => Some(json!({"anyOf": many.iter().map(|m| schema_ref(m)).collect::<Vec<_>>()})),
+    };
+    let fits_error_model = |text: &str| {
+        serde_json::from_str::<Value>(text).is_ok_and(|v| {
+            api.error_models
+                .iter()
+                .any(|m| api.check_value(&TypeRef::Model(m.clone()), &v).is_empty())
+        })
+    };
+    // Other statuses: a response of their own, with the error schema when its examples fit it.
+    let mut statuses: Vec<u16> = ep
+        .examples
+        .iter()
+        .filter(|ex| ex.response.is_some() && !(200..300).contains(&ex.status))
+        .map(|ex| ex.status)
+        .collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    for status in statuses {
+        let picked: Vec<(usize, &hookspec_spec::Example, &String)> = numbered()
+            .filter_map(|(i, ex)| {
+                Some((i, ex, ex.response.as_ref()?)).filter(|_| ex.status == status)
+            })
+            .collect();
+        let mut content = json!({"examples": named(&mut picked.iter().copied())});
+        if let Some(schema) = &error_schema
+            && picked.iter().all(|(_, _, text)| fits_error_model(text))
+        {
+            content["schema"] = schema.clone();
+        }
+        responses.insert(
+            status.to_string(),
+            json!({"description": format!("Example response with status {status}"), "content": {"application/json": content}}),
+        );
+    }
+    if let Some(schema) = error_schema {
+        let mut content = json!({"schema": schema});
+        let examples: Map<String, Value> = api
+            .error_examples
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ex)| {
+                let mut e = json!({"value": parse_or_text(ex.response.as_deref()?)});
+                let title = if ex.title.is_empty() {
+                    "Error"
+                } else {
+                    &ex.title
+                };
+                e["summary"] = json!(format!("{title} (status {})", ex.status));
+                Some((format!("error{}", i + 1), e))
+            })
+            .collect();
+        if !examples.is_empty() {
+            content["examples"] = Value::Object(examples);
+        }
         responses.insert(
             "default".into(),
-            json!({"description": "Error response, in one of the API's error models", "content": {"application/json": {"schema": schema}}}),
+            json!({"description": "Error response, in one of the API's error models", "content": {"application/json": content}}),
         );
     }
     op["responses"] = Value::Object(responses);

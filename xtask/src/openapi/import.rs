@@ -38,6 +38,84 @@ fn json_text(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
+/// The spec types an export marks with `x-hookspec-type`.
+const HOOKSPEC_TYPES: &[&str] = &[
+    "unix_seconds",
+    "unix_millis",
+    "civil_datetime",
+    "time_range",
+    "raw_json",
+];
+
+/// A spec type read from a schema.
+struct Ty {
+    /// The spec type (`integer`, `array<Event>`).
+    name: String,
+    /// The schema accepts `null`.
+    nullable: bool,
+    /// Numbers are accepted as strings (or strings as numbers): `anyOf: [T, {type: string,
+    /// pattern}]`.
+    lenient: bool,
+}
+
+impl Ty {
+    fn plain(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            nullable: false,
+            lenient: false,
+        }
+    }
+}
+
+fn is_null_type(s: &Value) -> bool {
+    s.get("type") == Some(&json!("null"))
+}
+
+/// `type: [T, "null"]`, `anyOf: [.., {type: null}]` (3.1) or `nullable: true` (3.0).
+fn is_nullable(s: &Value) -> bool {
+    s.get("type")
+        .and_then(Value::as_array)
+        .is_some_and(|t| t.contains(&json!("null")))
+        || s.get("nullable") == Some(&json!(true))
+        || s.get("anyOf")
+            .or_else(|| s.get("oneOf"))
+            .and_then(Value::as_array)
+            .is_some_and(|alts| alts.iter().any(is_null_type))
+}
+
+/// The second alternative of a lenient field: a numeric string, or a number for a string.
+fn is_lenient_alternative(s: &Value) -> bool {
+    (s.get("type") == Some(&json!("string")) && s.get("pattern").is_some())
+        || s.get("type") == Some(&json!("number"))
+}
+
+/// `[[a], [b, c]]` from `anyOf`/`oneOf` (`keyword`) lists of `{required: [name]}`
+/// alternatives, at the top of `s` or in its `allOf`.
+fn required_alternatives(s: &Value, keyword: &str) -> Vec<Vec<String>> {
+    std::iter::once(s)
+        .chain(
+            s.get("allOf")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        )
+        .filter_map(|c| c.get(keyword)?.as_array())
+        .filter_map(|alts| {
+            alts.iter()
+                .map(|a| match a.as_object() {
+                    Some(o) if o.len() == 1 => match o.get("required")?.as_array()?.as_slice() {
+                        [Value::String(n)] => Some(n.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>()
+                .filter(|names| names.len() >= 2)
+        })
+        .collect()
+}
+
 struct Importer<'a> {
     doc: &'a Value,
     warnings: Vec<String>,
@@ -57,38 +135,67 @@ impl Importer<'_> {
     }
 
     /// A spec type for a schema (inline objects become models named `context`).
-    fn type_of(&mut self, s: &Value, context: &str) -> (String, bool) {
+    fn type_of(&mut self, s: &Value, context: &str) -> Ty {
         if let Some(name) = self.resolve_ref(s) {
-            return (name.to_owned(), false);
+            return Ty::plain(name);
         }
-        // `anyOf: [X, {type: null}]` and `type: [T, "null"]`: nullable.
+        let nullable = is_nullable(s);
+        // hookspec's own types first: `unix_millis` looks like a lenient integer.
+        if let Some(t) = s.get("x-hookspec-type").and_then(Value::as_str)
+            && HOOKSPEC_TYPES.contains(&t)
+        {
+            return Ty {
+                nullable,
+                ..Ty::plain(t)
+            };
+        }
+        // `anyOf: [X, {type: null}]`: X, nullable; `anyOf: [T, numeric string]`: T, lenient.
         if let Some(alts) = s
             .get("anyOf")
             .or_else(|| s.get("oneOf"))
             .and_then(Value::as_array)
+            && s.get("properties").is_none()
         {
-            let non_null: Vec<&Value> = alts
-                .iter()
-                .filter(|a| a.get("type") != Some(&json!("null")))
-                .collect();
-            if non_null.len() == 1 && alts.len() == 2 && s.get("properties").is_none() {
-                let (t, _) = self.type_of(non_null[0], context);
-                return (t, true);
+            let rest: Vec<&Value> = alts.iter().filter(|a| !is_null_type(a)).collect();
+            match rest.as_slice() {
+                [one] => {
+                    let t = self.type_of(one, context);
+                    return Ty {
+                        nullable: nullable || t.nullable,
+                        ..t
+                    };
+                }
+                [strict, loose] if is_lenient_alternative(loose) => {
+                    let t = self.type_of(strict, context);
+                    return Ty {
+                        nullable: nullable || t.nullable,
+                        lenient: true,
+                        ..t
+                    };
+                }
+                _ => {}
             }
         }
-        let (ty, nullable) = match s.get("type") {
-            Some(Value::Array(ts)) => {
-                let nullable = ts.contains(&json!("null"));
-                let others: Vec<&str> = ts
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .filter(|t| *t != "null")
-                    .collect();
-                (others.first().copied().unwrap_or(""), nullable)
-            }
-            Some(Value::String(t)) => (t.as_str(), s.get("nullable") == Some(&json!(true))),
-            _ => ("", s.get("nullable") == Some(&json!(true))),
+        // `allOf: [X]`: X annotated (OpenAPI 3.0 ignores what stands beside a `$ref`).
+        if let Some([one]) = s.get("allOf").and_then(Value::as_array).map(Vec::as_slice)
+            && s.get("properties").is_none()
+        {
+            let t = self.type_of(one, context);
+            return Ty {
+                nullable: nullable || t.nullable,
+                ..t
+            };
+        }
+        let ty = match s.get("type") {
+            Some(Value::Array(ts)) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|t| *t != "null")
+                .unwrap_or(""),
+            Some(Value::String(t)) => t.as_str(),
+            _ => "",
         };
+        let mut lenient = false;
         let t = match ty {
             "string" if s.get("format") == Some(&json!("date-time")) => "datetime".to_owned(),
             "string" => {
@@ -97,18 +204,14 @@ impl Importer<'_> {
                 }
                 "string".to_owned()
             }
-            "integer" if s.get("x-hookspec-type") == Some(&json!("unix_seconds")) => {
-                "unix_seconds".to_owned()
-            }
             "integer" => "integer".to_owned(),
             "number" => "float".to_owned(),
             "boolean" => "bool".to_owned(),
             "array" => {
                 let items = s.get("items").cloned().unwrap_or(json!({}));
-                format!(
-                    "array<{}>",
-                    self.type_of(&items, &format!("{context}Item")).0
-                )
+                let item = self.type_of(&items, &format!("{context}Item"));
+                lenient = item.lenient;
+                format!("array<{}>", item.name)
             }
             "object" if s.get("properties").is_some() => {
                 let name = context.to_upper_camel_case();
@@ -117,7 +220,9 @@ impl Importer<'_> {
             }
             "object" => match s.get("additionalProperties") {
                 Some(ap) if ap.is_object() => {
-                    format!("map<{}>", self.type_of(ap, &format!("{context}Value")).0)
+                    let value = self.type_of(ap, &format!("{context}Value"));
+                    lenient = value.lenient;
+                    format!("map<{}>", value.name)
                 }
                 _ => "map<json>".to_owned(),
             },
@@ -125,11 +230,7 @@ impl Importer<'_> {
                 .as_object()
                 .is_some_and(|o| o.keys().all(|k| k.starts_with("x-") || k == "description")) =>
             {
-                if s.get("x-hookspec-type") == Some(&json!("raw_json")) {
-                    "raw_json".to_owned()
-                } else {
-                    "json".to_owned()
-                }
+                "json".to_owned()
             }
             other => {
                 self.warn(format!(
@@ -143,7 +244,11 @@ impl Importer<'_> {
                 "json".to_owned()
             }
         };
-        (t, nullable)
+        Ty {
+            name: t,
+            nullable,
+            lenient,
+        }
     }
 
     fn model_toml(&mut self, table: &str, name: &str, s: &Value) -> String {
@@ -153,7 +258,11 @@ impl Importer<'_> {
         } else {
             out.push_str(&format!("\n[{table}]\n"));
         }
-        if let Some(ex) = s.get("example") {
+        // `example` (OpenAPI 3.0), or the first of `examples` (JSON Schema, OpenAPI 3.1).
+        if let Some(ex) = s
+            .get("example")
+            .or_else(|| s.get("examples").and_then(|e| e.as_array()?.first()))
+        {
             out.push_str(&format!("example = {}\n", toml_str(&json_text(ex))));
         }
         let required: Vec<&str> = s
@@ -163,21 +272,15 @@ impl Importer<'_> {
             .unwrap_or_default();
         let groups: Vec<Value> = match s.get("x-one-of").and_then(Value::as_array) {
             Some(g) => g.clone(),
-            None => {
-                // Plain OpenAPI: `oneOf: [{required: [a]}, {required: [b]}]`.
-                let members: Option<Vec<Value>> =
-                    s.get("oneOf").and_then(Value::as_array).map(|alts| {
-                        alts.iter()
-                            .filter_map(|a| a.get("required")?.as_array()?.first().cloned())
-                            .collect()
-                    });
-                match members {
-                    Some(m) if m.len() >= 2 => vec![
-                        json!({"field": "choice", "type_name": format!("{name}Choice"), "doc": "", "members": m}),
-                    ],
-                    _ => Vec::new(),
-                }
-            }
+            // Plain OpenAPI: `oneOf: [{required: [a]}, {required: [b]}]`.
+            None => required_alternatives(s, "oneOf")
+                .into_iter()
+                .enumerate()
+                .map(|(i, members)| {
+                    let n = if i == 0 { String::new() } else { (i + 1).to_string() };
+                    json!({"field": format!("choice{n}"), "type_name": format!("{name}Choice{n}"), "doc": "", "members": members})
+                })
+                .collect(),
         };
         let in_group = |f: &str| {
             groups.iter().any(|g| {
@@ -186,38 +289,73 @@ impl Importer<'_> {
                     .is_some_and(|m| m.contains(&json!(f)))
             })
         };
+        // A required field with aliases: `anyOf: [{required: [name]}, {required: [alias]}]`.
+        let alias_groups = required_alternatives(s, "anyOf");
         let props = s
             .get("properties")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        let is_alias = |f: &str| {
+            props.get(f).is_some_and(|p| p.get("x-alias-of").is_some())
+                || alias_groups.iter().any(|g| g[1..].iter().any(|a| a == f))
+        };
         for (fname, fs) in &props {
+            if is_alias(fname) {
+                continue; // declared with the field it stands for
+            }
             let context = format!("{name}{}", fname.to_upper_camel_case());
-            let (ty, nullable) = self.type_of(fs, &context);
-            let nullable = nullable || fs.get("x-nullable") == Some(&json!(true));
+            let ty = self.type_of(fs, &context);
+            let flag = |x: &str| fs.get(x) == Some(&json!(true));
+            // A zero-time field accepts null without being nullable.
+            let nullable = flag("x-nullable") || (ty.nullable && !flag("x-zero-as-none"));
+            let alias_group = alias_groups.iter().find(|g| g[0] == *fname);
             out.push_str(&format!(
                 "\n[{table}.fields.{}]\ntype = {}\n",
                 toml_key(fname),
-                toml_str(&ty)
+                toml_str(&ty.name)
             ));
-            if !required.contains(&fname.as_str()) && !in_group(fname) {
+            if !required.contains(&fname.as_str()) && !in_group(fname) && alias_group.is_none() {
                 out.push_str("optional = true\n");
             }
             if nullable {
                 out.push_str("nullable = true\n");
             }
-            if let Some(a) = fs.get("x-aliases").and_then(Value::as_array) {
-                let list: Vec<String> = a.iter().filter_map(Value::as_str).map(toml_str).collect();
+            let aliases: Vec<String> = match fs.get("x-aliases").and_then(Value::as_array) {
+                Some(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                None => alias_group
+                    .map(|g| g[1..].to_vec())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain(
+                        props
+                            .iter()
+                            .filter(|(_, p)| p.get("x-alias-of") == Some(&json!(fname)))
+                            .map(|(a, _)| a.clone()),
+                    )
+                    .fold(Vec::new(), |mut all, a| {
+                        if !all.contains(&a) {
+                            all.push(a);
+                        }
+                        all
+                    }),
+            };
+            if !aliases.is_empty() {
+                let list: Vec<String> = aliases.iter().map(|a| toml_str(a)).collect();
                 out.push_str(&format!("aliases = [{}]\n", list.join(", ")));
             }
-            for (x, key) in [
-                ("x-zero-as-none", "zero_as_none"),
-                ("x-lenient", "lenient"),
-                ("x-boxed", "boxed"),
-            ] {
-                if fs.get(x) == Some(&json!(true)) {
-                    out.push_str(&format!("{key} = true\n"));
-                }
+            if flag("x-zero-as-none") {
+                out.push_str("zero_as_none = true\n");
+            }
+            if flag("x-lenient") || ty.lenient {
+                out.push_str("lenient = true\n");
+            }
+            if flag("x-boxed") {
+                out.push_str("boxed = true\n");
             }
             if let Some(r) = fs.get("x-rust-name").and_then(Value::as_str) {
                 out.push_str(&format!("rust_name = {}\n", toml_str(r)));
@@ -563,12 +701,22 @@ fn import_operation(
             .get("schema")
             .cloned()
             .unwrap_or(json!({"type": "string"}));
-        let (ty, _) = im.type_of(&schema, &format!("{op_id}_{pname}"));
+        let ty = im.type_of(&schema, &format!("{op_id}_{pname}"));
         out.push_str(&format!(
             "\n[{table}.{}]\ntype = {}\n",
             toml_key(&key),
-            toml_str(&ty)
+            toml_str(&ty.name)
         ));
+        if let Some(r) = p.get("x-hookspec-range") {
+            for key in ["format", "separator"] {
+                if let Some(v) = r.get(key).and_then(Value::as_str) {
+                    out.push_str(&format!("{key} = {}\n", toml_str(v)));
+                }
+            }
+            if let Some(d) = r.get("max_days").and_then(Value::as_u64) {
+                out.push_str(&format!("max_days = {d}\n"));
+            }
+        }
         if place != "path" && p.get("required") != Some(&json!(true)) {
             out.push_str("optional = true\n");
         }
@@ -620,7 +768,7 @@ fn import_operation(
     let ty = match resp.pointer("/content/application~1json/schema") {
         Some(s) => {
             im.type_of(s, &format!("{}Response", op_id.to_upper_camel_case()))
-                .0
+                .name
         }
         None => "json".to_owned(),
     };
