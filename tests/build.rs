@@ -68,8 +68,15 @@ fn scaffolded_api(out: &Path) {
             .expect("copy a spec file");
     }
     let (name, method, path) = NEW_ENDPOINT;
-    xtask::scaffold::new_endpoint(&root, "omegastream", name, method, path)
+    let file = xtask::scaffold::new_endpoint(&root, "omegastream", name, method, path)
         .expect("new-endpoint writes the skeleton");
+    // An unfilled skeleton does not load (one error per TODO); fill it as its author would.
+    let skeleton = std::fs::read_to_string(&file).expect("the skeleton is readable");
+    assert!(
+        xtask::load_apis(&root).is_err(),
+        "an unfilled skeleton must not load"
+    );
+    std::fs::write(&file, skeleton.replace("TODO", "Filled in")).expect("OUT_DIR is writable");
     let apis = xtask::load_apis(&root).unwrap_or_else(|e| panic!("the skeleton loads:\n{e}"));
     let snapshot = xtask::derived::snapshot(&apis[0]).expect("the skeleton generates code");
     let code = snapshot

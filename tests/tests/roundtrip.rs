@@ -119,10 +119,10 @@ fn float() -> impl Strategy<Value = f64> {
     (any::<i32>(), 0..4u32).prop_map(|(m, e)| f64::from(m) / f64::from(1u32 << e))
 }
 
-/// A `lenient` string field: the decoder trims the text (`" 12 "` → `"12"`, meant for numbers
-/// sent as strings), so only strings without surrounding whitespace survive the round trip.
+/// A `lenient` string field: any text, spaces included, survives the round trip (the decoder
+/// trims only to read a number).
 fn lenient_string() -> impl Strategy<Value = Option<String>> {
-    any::<Option<String>>().prop_map(|s| s.map(|s| s.trim().to_owned()))
+    any::<Option<String>>()
 }
 
 prop_compose! {

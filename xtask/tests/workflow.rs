@@ -113,6 +113,22 @@ fn new_endpoint_then_regen_then_check() {
     assert!(scaffold::new_endpoint(tmp.path(), "nope", "x", "GET", "/x").is_err());
     assert!(scaffold::new_endpoint(tmp.path(), "omegastream", "x", "FETCH", "/x").is_err());
 
+    // The unfilled skeleton fails regen and check, once per TODO, each at its line.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let todos = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && l.contains("TODO"))
+        .count();
+    assert!(todos >= 3, "{text}");
+    let err = derived::check(tmp.path()).unwrap_err();
+    assert_eq!(
+        err.matches("still holds a TODO").count(),
+        todos,
+        "one message per TODO:\n{err}"
+    );
+    assert!(derived::regen(tmp.path()).is_err());
+    std::fs::write(&file, text.replace("TODO", "Filled in")).unwrap();
+
     let changed = derived::regen(tmp.path()).unwrap();
     assert!(
         changed

@@ -87,7 +87,8 @@ pub mod lenient {
         E: serde::de::Error,
     {
         match v {
-            Value::String(s) => s.trim().parse().map_err(E::custom),
+            // As sent first (a `String` keeps its spaces), then trimmed (`" 12 "` as 12).
+            Value::String(s) => s.parse().or_else(|_| s.trim().parse()).map_err(E::custom),
             Value::Number(n) => n.to_string().parse().map_err(E::custom),
             other => Err(E::custom(format!(
                 "expected a number or a string, found {other}"
@@ -116,5 +117,28 @@ pub mod lenient {
             Value::Null => Ok(None),
             v => from_value(v).map(Some),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Lenient {
+        #[serde(deserialize_with = "super::lenient::deserialize")]
+        text: String,
+        #[serde(deserialize_with = "super::lenient::deserialize")]
+        number: i64,
+    }
+
+    #[test]
+    fn lenient_strings_keep_their_spaces_and_numbers_are_trimmed() {
+        let v: Lenient = serde_json::from_str(r#"{"text": " 12 ", "number": " 12 "}"#).unwrap();
+        assert_eq!(v.text, " 12 ");
+        assert_eq!(v.number, 12);
+        let v: Lenient = serde_json::from_str(r#"{"text": 7, "number": 7}"#).unwrap();
+        assert_eq!((v.text.as_str(), v.number), ("7", 7));
+        assert!(serde_json::from_str::<Lenient>(r#"{"text": "a", "number": "x"}"#).is_err());
     }
 }

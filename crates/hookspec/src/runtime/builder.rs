@@ -218,17 +218,19 @@ impl<C> ClientBuilder<C> {
         };
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.config.connect_timeout)
-                .user_agent(self.config.user_agent.clone())
-                // Never follow a redirect: a custom credential header (`X-API-Key`) would go
-                // to whatever origin the `Location` names. A 3xx is an `Error::Api`.
-                .redirect(reqwest::redirect::Policy::none())
-                .tls_backend_preconfigured(tls_config()?)
-                .build()
-                .map_err(|e| {
+            None => {
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(self.config.connect_timeout)
+                    .user_agent(self.config.user_agent.clone())
+                    // Never follow a redirect: a custom credential header (`X-API-Key`) would
+                    // go to whatever origin the `Location` names. A 3xx is an `Error::Api`.
+                    .redirect(reqwest::redirect::Policy::none());
+                #[cfg(feature = "rustls")]
+                let builder = builder.tls_backend_preconfigured(tls_config()?);
+                builder.build().map_err(|e| {
                     InvalidRequest::new(None, format!("cannot build the HTTP client: {e}"))
-                })?,
+                })?
+            }
         };
         let mut config = self.config;
         if !self.rate_limit_set {
@@ -270,6 +272,7 @@ fn sensitive_value(s: &str) -> Result<HeaderValue, InvalidRequest> {
     Ok(v)
 }
 
+#[cfg(feature = "rustls")]
 /// The TLS configuration of the clients hookspec builds: rustls with an explicit aws-lc-rs
 /// provider (never the process-wide default, which hookspec neither reads nor installs), the
 /// platform's certificate verifier, HTTP/2 and HTTP/1.1 offered through ALPN.
@@ -291,7 +294,15 @@ fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, Inva
     let url = url::Url::parse(raw)
         .map_err(|e| InvalidRequest::new(None, format!("invalid base URL `{raw}`: {e}")))?;
     match url.scheme() {
-        "https" => {}
+        "https" if cfg!(feature = "rustls") => {}
+        "https" => {
+            return Err(InvalidRequest::new(
+                None,
+                format!(
+                    "base URL `{raw}` is https, and hookspec was built without its `rustls` feature"
+                ),
+            ));
+        }
         "http" if allow_insecure_http || is_loopback(&url) => {}
         "http" => {
             return Err(InvalidRequest::new(
