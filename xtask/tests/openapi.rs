@@ -204,7 +204,7 @@ fn embedded_examples(doc: &Value) -> Vec<Embedded> {
                 examples_of(doc, &r, &format!("{r}/schema"), &mut out);
             }
             if error_schema.is_none() {
-                error_schema = response_for("default");
+                error_schema = response_for("4XX").or_else(|| response_for("default"));
             }
             for (i, ex) in op
                 .get("x-examples")
@@ -222,8 +222,9 @@ fn embedded_examples(doc: &Value) -> Vec<Embedded> {
                     });
                 }
                 let status = ex["status"].as_u64().unwrap_or(200).to_string();
+                let class = format!("{}XX", &status[..1]);
                 if let Some(v) = ex.get("response")
-                    && let Some(schema) = response_for(&status)
+                    && let Some(schema) = response_for(&status).or_else(|| response_for(&class))
                 {
                     out.push(Embedded {
                         place: format!("{at}/x-examples/{i}/response ({title:?})"),
@@ -246,7 +247,7 @@ fn embedded_examples(doc: &Value) -> Vec<Embedded> {
             place: format!("/x-error-examples/{i} ({title:?})"),
             schema: error_schema
                 .clone()
-                .expect("error examples need a default response"),
+                .expect("error examples need an error response (4XX)"),
             value: ex["response"].clone(),
         });
     }

@@ -370,30 +370,36 @@ fn operation(api: &Api, ep: &Endpoint) -> Value {
             json!({"description": format!("Example response with status {status}"), "content": {"application/json": content}}),
         );
     }
+    // Error responses as the ranges `4XX` and `5XX` rather than `default`: that is what they
+    // mean, and a generator that wants one type per outcome (progenitor) reads `default` as a
+    // success too. The API's error examples go with their status class.
     if let Some(schema) = error_schema {
-        let mut content = json!({"schema": schema});
-        let examples: Map<String, Value> = api
-            .error_examples
-            .iter()
-            .enumerate()
-            .filter_map(|(i, ex)| {
-                let mut e = json!({"value": parse_or_text(ex.response.as_deref()?)});
-                let title = if ex.title.is_empty() {
-                    "Error"
-                } else {
-                    &ex.title
-                };
-                e["summary"] = json!(format!("{title} (status {})", ex.status));
-                Some((format!("error{}", i + 1), e))
-            })
-            .collect();
-        if !examples.is_empty() {
-            content["examples"] = Value::Object(examples);
+        for class in [4, 5] {
+            let mut content = json!({"schema": schema});
+            let examples: Map<String, Value> = api
+                .error_examples
+                .iter()
+                .enumerate()
+                .filter(|(_, ex)| (ex.status / 100 == 5) == (class == 5))
+                .filter_map(|(i, ex)| {
+                    let mut e = json!({"value": parse_or_text(ex.response.as_deref()?)});
+                    let title = if ex.title.is_empty() {
+                        "Error"
+                    } else {
+                        &ex.title
+                    };
+                    e["summary"] = json!(format!("{title} (status {})", ex.status));
+                    Some((format!("error{}", i + 1), e))
+                })
+                .collect();
+            if !examples.is_empty() {
+                content["examples"] = Value::Object(examples);
+            }
+            responses.insert(
+                format!("{class}XX"),
+                json!({"description": "Error response, in one of the API's error models", "content": {"application/json": content}}),
+            );
         }
-        responses.insert(
-            "default".into(),
-            json!({"description": "Error response, in one of the API's error models", "content": {"application/json": content}}),
-        );
     }
     op["responses"] = Value::Object(responses);
     let x_examples: Vec<Value> = ep
