@@ -3,7 +3,7 @@
 //! - [`derived`]: everything committed that is derived from the specs (codegen snapshots, the
 //!   README endpoint table, the OpenAPI documents): `regen` writes it, `check` compares.
 //! - [`scaffold`]: `new-endpoint` writes a spec skeleton.
-//! - [`openapi`]: specs → OpenAPI 3.1 and OpenAPI 3.0/3.1 → specs.
+//! - [`openapi`]: specs → OpenAPI 3.1 (and 3.0.3 from it), OpenAPI 3.0/3.1 → specs.
 
 pub mod bench;
 pub mod derived;
