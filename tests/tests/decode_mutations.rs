@@ -94,6 +94,24 @@ const DECODERS: &[(&str, Decoder)] = &[
     ("omegastream.list_webhook_events", |b| {
         decode_list::<omegastream::WebhookEvent>("t", StatusCode::OK, b.to_vec().into()).is_ok()
     }),
+    ("fivecents.list_encode_jobs_in_range", |b| {
+        decode::<fivecents::EncodeJobLogs>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("fivecents.list_active_jobs", |b| {
+        decode_list::<fivecents::ActiveJob>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("omegastream.create_webhook_endpoint", |b| {
+        decode::<omegastream::WebhookEndpoint>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("omegastream.update_webhook_endpoint", |b| {
+        decode::<omegastream::WebhookEndpoint>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("omegastream.set_webhook_endpoint_status", |b| {
+        decode::<omegastream::WebhookEndpoint>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
+    ("omegastream.delete_webhook_endpoint", |b| {
+        decode::<omegastream::Message>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
     ("fivecents error body", |b| {
         serde_json::from_slice::<fivecents::ApiErrorBody>(b).is_ok()
     }),

@@ -165,7 +165,40 @@ prop_compose! {
     }
 }
 
+fn civil() -> impl Strategy<Value = hookspec::CivilDateTime> {
+    (1i16..9999, 1i8..=12, 1i8..=28, 0i8..24, 0i8..60, 0i8..60).prop_map(|(y, mo, d, h, mi, s)| {
+        hookspec::CivilDateTime::new(y, mo, d, h, mi, s, 0).unwrap()
+    })
+}
+
+prop_compose! {
+    fn active_job()(id in any::<i64>(), jobid in any::<String>(), profileid in lenient_string(),
+                    infile in any::<Option<String>>(), percent in prop::option::of(float()),
+                    error in any::<Option<String>>(), created_at in prop::option::of(civil()),
+                    timings in prop::option::of(prop::collection::btree_map(any::<String>(), any::<i64>().prop_map(hookspec::UnixMillis), 0..3)),
+                    profile in prop::option::of(json())) -> hookspec::fivecents::ActiveJob {
+        hookspec::fivecents::ActiveJob {
+            id, jobid, profileid, infile, outfile: None, percent, log: None, error,
+            created_at, updated_at: created_at, timings, profile: profile.filter(|p| !p.is_null()),
+        }
+    }
+}
+
 proptest! {
+    #[test]
+    fn fivecents_active_jobs(jobs in prop::collection::vec(active_job(), 0..3)) {
+        roundtrip(&jobs)?;
+        let text = serde_json::to_vec(&jobs).unwrap();
+        let back = decode_list::<hookspec::fivecents::ActiveJob>("t", StatusCode::OK, text.into())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&back, &jobs);
+    }
+
+    #[test]
+    fn omegastream_message(message in any::<String>()) {
+        roundtrip(&omegastream::Message { message })?;
+    }
+
     #[test]
     fn fivecents_models(call in webhook_call(), req in resend_request(), re in resend_error(), ge in general_error()) {
         roundtrip(&call)?;
