@@ -340,6 +340,9 @@ pub struct Param {
     pub example: Option<String>,
     /// How a `time_range` parameter is written (`None` for every other type).
     pub range: Option<RangeFormat>,
+    /// How a list-valued (`array<T>`) query parameter is written (`None` for every other
+    /// type).
+    pub list: Option<ListFormat>,
     /// Where the parameter is declared.
     pub pos: Pos,
 }
@@ -353,6 +356,16 @@ pub struct RangeFormat {
     pub separator: String,
     /// Longest range accepted, in days; a longer one is refused before sending.
     pub max_days: Option<u32>,
+}
+
+/// How a list-valued query parameter (`array<T>`, `T` a scalar) is written: OpenAPI's
+/// `style = "form"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListFormat {
+    /// `true` (the default): one `name=value` pair per item (`tag=a&tag=b`); `false`: one pair
+    /// whose value is the items joined with commas (`tag=a,b`, form-encoded as `tag=a%2Cb`);
+    /// an item containing a comma is then refused before sending. An empty list sends nothing.
+    pub explode: bool,
 }
 
 /// One piece of a path template.
@@ -378,8 +391,9 @@ pub struct Body {
 pub struct Response {
     /// Success status code.
     pub status: u16,
-    /// Decoded type.
-    pub ty: TypeRef,
+    /// Decoded type; `None` when the response has no body to decode (`status = 204` with no
+    /// `type`): the call returns `()` and ignores any body.
+    pub ty: Option<TypeRef>,
     /// Documentation.
     pub doc: String,
     /// Where the response is declared.
@@ -430,10 +444,59 @@ pub struct Endpoint {
     pub body: Option<Body>,
     /// Success response.
     pub response: Response,
+    /// How the response is split into pages, if it is.
+    pub pagination: Option<Pagination>,
     /// Examples.
     pub examples: Vec<Example>,
     /// The spec file's display path.
     pub file: Arc<str>,
     /// Where the endpoint file starts.
     pub pos: Pos,
+}
+
+/// How a list endpoint is paged (`[pagination]`): which query parameter selects a page, which
+/// field of the response model holds the items, and how the next page is found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    /// The query parameter (wire name) carrying the page number or the cursor.
+    pub param: String,
+    /// The field of the response model (wire name) holding the page's items, an `array<T>`.
+    pub items: String,
+    /// Page numbers or cursors.
+    pub style: PageStyle,
+    /// Where `[pagination]` is declared.
+    pub pos: Pos,
+}
+
+/// The two ways of finding the next page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageStyle {
+    /// Numbered pages (`?page=2&per_page=50`): the next page is the response's `next`
+    /// field when declared, else the current page plus one. The last page is the one whose
+    /// `next` is null, whose number reaches `total_pages`, or that is empty.
+    Page {
+        /// The number of the first page (default 1).
+        first_page: i64,
+        /// Field (wire name) holding the next page's number, null on the last page.
+        next: Option<String>,
+        /// Field (wire name) holding the number of pages.
+        total_pages: Option<String>,
+    },
+    /// Opaque cursors (`?cursor=abc`): the next page is asked for with the response's
+    /// `next_cursor`; the last page is the one whose cursor is null, absent or empty, or that
+    /// is empty.
+    Cursor {
+        /// Field (wire name) holding the cursor of the next page.
+        next_cursor: String,
+    },
+}
+
+impl PageStyle {
+    /// `page` or `cursor`, as the spec writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Page { .. } => "page",
+            Self::Cursor { .. } => "cursor",
+        }
+    }
 }

@@ -35,7 +35,9 @@ fn fivecents_spec_loads() {
     assert_eq!(body.one_of[0].members, ["index", "infile", "outfile"]);
     assert_eq!(
         ep.response.ty,
-        TypeRef::Array(Box::new(TypeRef::Model("WebhookCall".into())))
+        Some(TypeRef::Array(Box::new(TypeRef::Model(
+            "WebhookCall".into()
+        ))))
     );
 }
 

@@ -44,6 +44,9 @@ pub(super) fn read_endpoint(
         .table(cx, "body")
         .and_then(|b| read_body(st, cx, b, &name));
     let response = read_response(st, cx, &mut t);
+    let pagination = t
+        .table(cx, "pagination")
+        .and_then(|p| read_pagination(cx, p));
     let examples: Vec<Example> = t
         .tables(cx, "examples")
         .into_iter()
@@ -80,6 +83,7 @@ pub(super) fn read_endpoint(
         headers,
         body,
         response,
+        pagination,
         examples,
         file,
         pos,
@@ -190,6 +194,7 @@ fn read_param(
     let format = t.string(cx, "format");
     let separator = t.string(cx, "separator");
     let max_days = t.uint(cx, "max_days");
+    let explode = t.bool(cx, "explode");
     let rust_name = t
         .string(cx, "rust_name")
         .and_then(|r| snake_rust_name(cx, "rust_name", &r));
@@ -197,7 +202,36 @@ fn read_param(
     let ty = read_type(st, cx, ty.as_ref()?)?;
     // A PascalCase name may be an enum declared further down: checked once names resolve
     // (`check_param_types`).
-    if !ty.is_scalar() && !matches!(ty, TypeRef::Model(_)) {
+    let param_like = |t: &TypeRef| t.is_scalar() || matches!(t, TypeRef::Model(_));
+    let list = match &ty {
+        TypeRef::Array(inner) if what == "query parameter" => {
+            if !param_like(inner) || **inner == TypeRef::TimeRange {
+                cx.error(
+                    &name.span(),
+                    format!(
+                        "the items of list-valued query parameter `{}` must have a scalar type other than `time_range`, not `{inner}`",
+                        name.get_ref()
+                    ),
+                );
+            }
+            Some(ListFormat {
+                explode: explode.unwrap_or(true),
+            })
+        }
+        _ => {
+            if explode.is_some() {
+                cx.error(
+                    &name.span(),
+                    format!(
+                        "`explode` applies to list-valued (`array<T>`) query parameters only; `{}` is a {what} of type `{ty}`",
+                        name.get_ref()
+                    ),
+                );
+            }
+            None
+        }
+    };
+    if list.is_none() && !param_like(&ty) {
         cx.error(
             &name.span(),
             format!(
@@ -254,6 +288,7 @@ fn read_param(
         optional: optional.unwrap_or(false),
         example,
         range,
+        list,
         pos: cx.pos(&name.span()),
     })
 }
@@ -314,7 +349,8 @@ fn read_response(st: &mut State, cx: &mut Cx<'_>, t: &mut TableReader<'_, '_>) -
         return None;
     };
     let rpos = cx.pos(&r.span);
-    let ty = r.required_string(cx, "type", "`response`");
+    let rspan = r.span.clone();
+    let ty = r.string(cx, "type");
     let status = r.uint(cx, "status");
     let rdoc = r
         .string(cx, "doc")
@@ -331,11 +367,87 @@ fn read_response(st: &mut State, cx: &mut Cx<'_>, t: &mut TableReader<'_, '_>) -
         },
         None => 200,
     };
-    ty.and_then(|ty| read_type(st, cx, &ty)).map(|ty| Response {
+    // No `type`: a response without a body to decode, which only a 204 can promise.
+    let ty = match ty {
+        Some(ty) => Some(read_type(st, cx, &ty)?),
+        None if status == 204 => None,
+        None => {
+            cx.error(
+                &rspan,
+                "`response` is missing the required key `type` (only `status = 204` may leave it out: no body)",
+            );
+            return None;
+        }
+    };
+    Some(Response {
         status,
         ty,
         doc: rdoc,
         pos: rpos,
+    })
+}
+
+/// `[pagination]`: `style` (`page` or `cursor`), `param`, `items`, and per style `first_page`,
+/// `next`, `total_pages` or `next_cursor`. What they name is checked once every model is
+/// known (`check_pagination`).
+fn read_pagination(cx: &mut Cx<'_>, mut p: TableReader<'_, '_>) -> Option<Pagination> {
+    let pos = cx.pos(&p.span);
+    let span = p.span.clone();
+    let style = p.required_string(cx, "style", "`pagination`");
+    let param = p.required_string(cx, "param", "`pagination`");
+    let items = p.required_string(cx, "items", "`pagination`");
+    let first_page = p.uint(cx, "first_page");
+    let next = p.string(cx, "next");
+    let total_pages = p.string(cx, "total_pages");
+    let next_cursor = p.string(cx, "next_cursor");
+    p.finish(cx, "`pagination`");
+    let style = style?;
+    let page_keys = [
+        ("first_page", first_page.as_ref().map(|s| s.span())),
+        ("next", next.as_ref().map(|s| s.span())),
+        ("total_pages", total_pages.as_ref().map(|s| s.span())),
+    ];
+    let style = match style.get_ref().as_str() {
+        "page" => {
+            if let Some(nc) = &next_cursor {
+                cx.error(
+                    &nc.span(),
+                    "`next_cursor` applies to `style = \"cursor\"` only",
+                );
+            }
+            PageStyle::Page {
+                first_page: first_page.map_or(1, |f| i64::try_from(f.into_inner()).unwrap_or(1)),
+                next: next.map(Spanned::into_inner),
+                total_pages: total_pages.map(Spanned::into_inner),
+            }
+        }
+        "cursor" => {
+            for (key, s) in page_keys {
+                if let Some(s) = s {
+                    cx.error(&s, format!("`{key}` applies to `style = \"page\"` only"));
+                }
+            }
+            let Some(nc) = next_cursor else {
+                cx.error(&span, "`pagination` with `style = \"cursor\"` is missing the required key `next_cursor`");
+                return None;
+            };
+            PageStyle::Cursor {
+                next_cursor: nc.into_inner(),
+            }
+        }
+        other => {
+            cx.error(
+                &style.span(),
+                format!("invalid pagination style `{other}` (expected `page` or `cursor`)"),
+            );
+            return None;
+        }
+    };
+    Some(Pagination {
+        param: param?.into_inner(),
+        items: items?.into_inner(),
+        style,
+        pos,
     })
 }
 
@@ -355,9 +467,10 @@ fn queue_example_checks(
         }
         if let Some(text) = &ex.response
             && (200..300).contains(&ex.status)
+            && let Some(ty) = &response.ty
         {
             st.example_checks
-                .push((response.ty.clone(), text.clone(), ex.pos.clone()));
+                .push((ty.clone(), text.clone(), ex.pos.clone()));
         }
     }
 }

@@ -15,6 +15,7 @@ mod hints;
 mod items;
 mod json_pos;
 mod names;
+mod pagination;
 mod sources;
 mod todo;
 mod validate;
@@ -75,6 +76,9 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
     };
     resolve(&mut st, &mut header, &mut endpoints);
     check_param_types(&mut st, &endpoints);
+    for ep in &endpoints {
+        pagination::check_pagination(&mut st, ep);
+    }
     if !st.diags.is_empty() {
         return Err(finish(st.diags));
     }
@@ -132,7 +136,11 @@ fn check_param_types(st: &mut State, endpoints: &[Endpoint]) {
             .chain(query.iter().map(|p| (p, "query parameter")))
             .chain(headers.iter().map(|p| (p, "header")));
         for (p, what) in params {
-            if let TypeRef::Model(name) = &p.ty
+            let ty = match &p.ty {
+                TypeRef::Array(inner) => inner.as_ref(),
+                other => other,
+            };
+            if let TypeRef::Model(name) = ty
                 && st.models.iter().any(|m| &m.name == name)
             {
                 st.diags.push(Diagnostic::new(

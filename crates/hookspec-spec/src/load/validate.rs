@@ -99,6 +99,8 @@ pub(super) fn check_param_names<'a>(
         "attempt_timeout",
         "max_attempts",
         "send",
+        "into_future",
+        "into_stream",
     ];
     if has_body {
         taken.push("body");
@@ -213,7 +215,9 @@ pub(super) fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [E
     }
     check_boxed_and_raw(st);
     for ep in endpoints.iter_mut() {
-        fix(&mut ep.response.ty);
+        if let Some(ty) = &mut ep.response.ty {
+            fix(ty);
+        }
         for p in ep
             .path_params
             .iter_mut()
