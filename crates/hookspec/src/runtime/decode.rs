@@ -66,6 +66,25 @@ pub fn decode_json<T: DeserializeOwned + Serialize>(
     })
 }
 
+/// The "decoder" of a response the spec declares without a body (`status = 204` and no
+/// `type`): whatever the body holds — nothing, normally — the call's value is `()`.
+pub fn decode_empty(
+    _endpoint: &'static str,
+    _status: StatusCode,
+    _body: Bytes,
+) -> Result<(), Box<DecodeError>> {
+    Ok(())
+}
+
+/// [`decode_empty`] for untyped tools: `null`.
+pub fn decode_json_empty(
+    _endpoint: &'static str,
+    _status: StatusCode,
+    _body: Bytes,
+) -> Result<serde_json::Value, Box<DecodeError>> {
+    Ok(serde_json::Value::Null)
+}
+
 /// [`decode`] for a JSON array, with the `Vec` sized from the body instead of doubled.
 ///
 /// `serde_json` cannot know how many elements an array holds, so a `Vec` decoded the usual

@@ -96,6 +96,29 @@ impl RequestParts {
         self.query.push((name, value.to_string()));
     }
 
+    /// Adds a list-valued query parameter: with `explode`, one `name=item` pair per item
+    /// (`tag=a&tag=b`); without, one pair whose value joins the items with commas (`tag=a,b`),
+    /// and an item that contains a comma itself is refused (it could not be told apart). An
+    /// empty list adds nothing.
+    pub fn query_list<T: fmt::Display>(&mut self, name: &'static str, items: &[T], explode: bool) {
+        if explode {
+            for item in items {
+                self.query.push((name, item.to_string()));
+            }
+            return;
+        }
+        let items: Vec<String> = items.iter().map(ToString::to_string).collect();
+        if items.iter().any(|i| i.contains(',')) {
+            self.refuse(format!(
+                "query parameter `{name}`: an item contains a comma, which separates the items"
+            ));
+            return;
+        }
+        if !items.is_empty() {
+            self.query.push((name, items.join(",")));
+        }
+    }
+
     /// Adds a `time_range` query parameter, formatted as the spec says (`format`, a `strftime`
     /// pattern for each end in UTC, and `separator`). A reversed range, or one longer than
     /// `max_days`, is refused: the request is not sent.
