@@ -63,7 +63,7 @@ pub(crate) fn api_doc(api: &Api) -> TokenStream {
 }
 
 /// Docs of an endpoint's function: summary, description, HTTP line, examples.
-pub(crate) fn endpoint_doc(api: &Api, ep: &Endpoint, usage: &str) -> TokenStream {
+pub(crate) fn endpoint_doc(api: &Api, ep: &Endpoint, usage: &str, krate: &str) -> TokenStream {
     let mut s = String::new();
     if !ep.summary.is_empty() {
         s.push_str(&format!("{}.\n\n", ep.summary.trim_end_matches('.')));
@@ -81,13 +81,21 @@ pub(crate) fn endpoint_doc(api: &Api, ep: &Endpoint, usage: &str) -> TokenStream
     if !ep.response.doc.is_empty() {
         s.push_str(&format!("\nReturns {}\n", lower_first(&ep.response.doc)));
     }
+    if let Some(pg) = &ep.pagination {
+        s.push_str(&format!(
+            "\nOne call returns one page (query parameter `{}`). \
+             `{}_builder(..).into_stream()` yields the items of every page instead, asking for \
+             each page only once the items of the one before are consumed.\n",
+            pg.param, ep.name
+        ));
+    }
     let key = match api.auth {
         Auth::None => "",
         Auth::Header { .. } | Auth::Bearer => "\"YOUR_KEY\"",
     };
     s.push_str(&format!(
         "\n# Example\n\n```no_run\n# async fn example() -> Result<(), Box<dyn std::error::Error>> {{\n\
-         let client = hookspec::{api}::Client::new({key})?;\n{usage}\n# Ok(()) }}\n```\n",
+         let client = {krate}::{api}::Client::new({key})?;\n{usage}\n# Ok(()) }}\n```\n",
         api = api.name
     ));
     for ex in &ep.examples {

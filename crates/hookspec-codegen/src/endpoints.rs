@@ -1,7 +1,7 @@
 //! API metadata, the client and one function plus one builder per endpoint.
 
 use heck::{ToShoutySnakeCase, ToUpperCamelCase};
-use hookspec_spec::{Api, Auth, Endpoint, Param, Segment, TypeRef};
+use hookspec_spec::{Api, Auth, Endpoint, PageStyle, Param, Segment, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -31,8 +31,13 @@ pub(crate) fn api_meta(api: &Api) -> TokenStream {
         let method = format_ident!("{}", ep.method.as_str());
         let path = &ep.path;
         let idempotent = ep.idempotent;
-        let output = rust_type(&ep.response.ty);
-        let decode_json = quote!(::hookspec::runtime::decode_json::<#output>);
+        let decode_json = match &ep.response.ty {
+            Some(ty) => {
+                let output = rust_type(ty);
+                quote!(::hookspec::runtime::decode_json::<#output>)
+            }
+            None => quote!(::hookspec::runtime::decode_json_empty),
+        };
         let doc = format!(" What the spec says about `{} {}`.", ep.method, ep.path);
         quote! {
             #[doc = #doc]
@@ -76,7 +81,15 @@ fn builder_ident(ep: &Endpoint) -> proc_macro2::Ident {
     format_ident!("{}Builder", ep.name.to_upper_camel_case())
 }
 
-pub(crate) fn client(api: &Api) -> TokenStream {
+/// The Rust type a call returns: the response type, or `()` for a response without a body.
+fn output_type(ep: &Endpoint) -> TokenStream {
+    match &ep.response.ty {
+        Some(ty) => rust_type(ty),
+        None => quote!(()),
+    }
+}
+
+pub(crate) fn client(api: &Api, krate: &str) -> TokenStream {
     let (new_fn, new_doc) = match &api.auth {
         Auth::None => (
             quote! {
@@ -103,8 +116,11 @@ pub(crate) fn client(api: &Api) -> TokenStream {
         ),
     };
     let new_doc = doc_attrs(&new_doc);
-    let methods = api.endpoints.iter().map(|ep| endpoint_methods(api, ep));
-    let builders = api.endpoints.iter().map(builder);
+    let methods = api
+        .endpoints
+        .iter()
+        .map(|ep| endpoint_methods(api, ep, krate));
+    let builders = api.endpoints.iter().map(|ep| builder(api, ep));
     let title = &api.title;
     let client_doc = doc_attrs(&format!(
         "Client for the {title}.\n\nCheap to clone: clones share one connection pool. Build one with \
@@ -169,7 +185,7 @@ fn required(ep: &Endpoint) -> Required {
         let conv = param_into(&p.ty, &ident);
         r.args.push(quote!(#ident: #ty));
         // `x: x` would be redundant (and linted where the output is compiled as written).
-        r.inits.push(if p.ty == TypeRef::String {
+        r.inits.push(if needs_conversion(&p.ty) {
             quote!(#ident: #conv)
         } else {
             quote!(#ident)
@@ -185,44 +201,67 @@ fn required(ep: &Endpoint) -> Required {
     r
 }
 
-fn usage(api: &Api, ep: &Endpoint) -> String {
+/// Whether a caller's argument is converted into the stored type (strings, lists).
+fn needs_conversion(ty: &TypeRef) -> bool {
+    matches!(ty, TypeRef::String | TypeRef::Array(_))
+}
+
+fn usage(api: &Api, ep: &Endpoint, krate: &str) -> String {
     // The arguments in the order the function takes them: path parameters, then required
     // query and header parameters, then the body.
     let mut args: Vec<String> = ep
         .path_params
         .iter()
         .chain(optional_params(ep).map(|(p, _)| p).filter(|p| !p.optional))
-        .map(|p| example_arg(api, p))
+        .map(|p| example_arg(api, p, krate))
         .collect();
     let mut pre = String::new();
     if let Some(body) = &ep.body {
         let example = ep.examples.iter().find_map(|e| e.request.clone());
         match example {
             Some(json) => pre.push_str(&format!(
-                "let body: hookspec::{}::{} = hookspec::serde_json::from_str(r#\"{}\"#)?;\n",
+                "let body: {krate}::{}::{} = hookspec::serde_json::from_str(r#\"{}\"#)?;\n",
                 api.name,
                 body.model,
                 compact(&json)
             )),
             None => pre.push_str(&format!(
-                "let body: hookspec::{}::{} = todo!();\n",
+                "let body: {krate}::{}::{} = todo!();\n",
                 api.name, body.model
             )),
         }
         args.push("&body".to_owned());
     }
-    format!(
+    let mut out = format!(
         "{pre}let response = client.{}({}).await?;\nprintln!(\"{{response:?}}\");",
         ep.name,
         args.join(", ")
-    )
+    );
+    if ep.pagination.is_some() {
+        out.push_str(&format!(
+            "\n// Every item of every page, one request per page, as the items are consumed:\n\
+             use hookspec::futures::StreamExt as _;\n\
+             let mut items = client.{}_builder({}).into_stream();\n\
+             while let Some(item) = items.next().await {{\n    println!(\"{{:?}}\", item?);\n}}",
+            ep.name,
+            args.join(", ")
+        ));
+    }
+    out
 }
 
 /// A Rust expression for a parameter in a doc example: its spec example, or a placeholder of
-/// its type.
-fn example_arg(api: &Api, p: &Param) -> String {
+/// its type (a list: an array of one item, the example).
+fn example_arg(api: &Api, p: &Param, krate: &str) -> String {
     let ex = p.example.as_deref();
     match &p.ty {
+        TypeRef::Array(inner) => {
+            let item = Param {
+                ty: (**inner).clone(),
+                ..p.clone()
+            };
+            format!("[{}]", example_arg(api, &item, krate))
+        }
         TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
             let n = ex.and_then(|e| e.trim().parse::<i64>().ok()).unwrap_or(1);
             match &p.ty {
@@ -250,7 +289,7 @@ fn example_arg(api: &Api, p: &Param) -> String {
                         .map(|v| v.value.clone())
                 })
                 .unwrap_or_default();
-            format!("hookspec::{}::{name}::from({value:?})", api.name)
+            format!("{krate}::{}::{name}::from({value:?})", api.name)
         }
         TypeRef::CivilDateTime => format!(
             "{:?}.parse::<hookspec::CivilDateTime>()?",
@@ -290,12 +329,12 @@ fn compact(json: &str) -> String {
         .to_owned()
 }
 
-fn endpoint_methods(api: &Api, ep: &Endpoint) -> TokenStream {
+fn endpoint_methods(api: &Api, ep: &Endpoint, krate: &str) -> TokenStream {
     let name = format_ident!("{}", ep.name);
     let builder_fn = format_ident!("{}_builder", ep.name);
     let builder = builder_ident(ep);
-    let output = rust_type(&ep.response.ty);
-    let doc = endpoint_doc(api, ep, &usage(api, ep));
+    let output = output_type(ep);
+    let doc = endpoint_doc(api, ep, &usage(api, ep, krate), krate);
     let Required { args, inits, names } = required(ep);
     let builder_doc = format!(
         " The builder form of [`Client::{}`]: set optional parameters and per-call options, then \
@@ -339,13 +378,23 @@ fn optional_params(ep: &Endpoint) -> impl Iterator<Item = (&Param, &'static str)
         .chain(ep.headers.iter().map(|p| (p, "header")))
 }
 
-fn builder(ep: &Endpoint) -> TokenStream {
+fn builder(api: &Api, ep: &Endpoint) -> TokenStream {
     let builder = builder_ident(ep);
     let meta = meta_ident(ep);
-    let output = rust_type(&ep.response.ty);
+    let output = output_type(ep);
     // Lists are decoded with the Vec sized from the body (`decode_list`).
     let execute = match &ep.response.ty {
-        TypeRef::Array(inner) => {
+        None => quote! {
+            self.client
+                .core
+                .execute_with::<(), ApiErrorBody>(
+                    req,
+                    &self.options,
+                    ::hookspec::runtime::decode_empty,
+                )
+                .await
+        },
+        Some(TypeRef::Array(inner)) => {
             let inner = rust_type(inner);
             quote! {
                 self.client
@@ -391,6 +440,9 @@ fn builder(ep: &Endpoint) -> TokenStream {
                 None => quote!(::core::option::Option::None),
             };
             quote!(req.time_range(#wire, v, #format, #separator, #max_days))
+        } else if let Some(list) = &p.list {
+            let explode = list.explode;
+            quote!(req.query_list(#wire, v, #explode))
         } else if place == "query" {
             quote!(req.query(#wire, v))
         } else {
@@ -428,9 +480,13 @@ fn builder(ep: &Endpoint) -> TokenStream {
         }
     });
     let body_push = ep.body.as_ref().map(|_| quote!(req.json(self.body);));
+    let (derive_clone, into_stream) = match pagination(api, ep) {
+        Some(tokens) => (quote!(::core::clone::Clone,), tokens),
+        None => (quote!(), quote!()),
+    };
     quote! {
         #[doc = #doc]
-        #[derive(::core::fmt::Debug)]
+        #[derive(#derive_clone ::core::fmt::Debug)]
         #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
         pub struct #builder<'a> {
             client: &'a Client,
@@ -460,6 +516,8 @@ fn builder(ep: &Endpoint) -> TokenStream {
                 self
             }
 
+            #into_stream
+
             /// Sends the request.
             pub async fn send(self) -> ::core::result::Result<#output, Error> {
                 let mut req = ::hookspec::runtime::RequestParts::new(&endpoints::#meta);
@@ -478,4 +536,100 @@ fn builder(ep: &Endpoint) -> TokenStream {
             }
         }
     }
+}
+
+/// `into_stream` of a paginated endpoint's builder: one request per page, each a clone of the
+/// builder with the page parameter set.
+fn pagination(api: &Api, ep: &Endpoint) -> Option<TokenStream> {
+    let pg = ep.pagination.as_ref()?;
+    let Some(TypeRef::Model(model)) = &ep.response.ty else {
+        return None;
+    };
+    let model = api.model(model)?;
+    let field = |wire: &str| model.fields.iter().find(|f| f.name == wire);
+    let items_field = field(&pg.items)?;
+    let TypeRef::Array(item_ty) = &items_field.ty else {
+        return None;
+    };
+    let item = rust_type(item_ty);
+    let items_ident = format_ident!("{}", items_field.rust_name);
+    let take_items = if items_field.is_option() {
+        quote!(let items = response.#items_ident.unwrap_or_default();)
+    } else {
+        quote!(let items = response.#items_ident;)
+    };
+    let param = ep.query.iter().find(|q| q.name == pg.param)?;
+    let param_ident = format_ident!("{}", param.rust_name);
+    let doc = format!(
+        " The items of every page, as a lazy stream: the first request is this one (with the \
+         `{}` this builder holds, if any); the next is sent only once every item of the page \
+         before it was taken, and the stream ends after the last page or after yielding an \
+         error. Each page is one call: retries, timeouts and the rate limit apply per page.",
+        pg.param
+    );
+    let body = match &pg.style {
+        PageStyle::Page {
+            first_page,
+            next,
+            total_pages,
+        } => {
+            let declared = |wire: &Option<String>| match wire.as_deref().and_then(field) {
+                Some(f) => {
+                    let ident = format_ident!("{}", f.rust_name);
+                    if f.is_option() {
+                        quote!(::core::option::Option::Some(response.#ident))
+                    } else {
+                        quote!(::core::option::Option::Some(::core::option::Option::Some(response.#ident)))
+                    }
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            let (next, total) = (declared(next), declared(total_pages));
+            let (first, set) = if param.optional {
+                (
+                    quote!(self.#param_ident.unwrap_or(#first_page)),
+                    quote!(call.#param_ident = ::core::option::Option::Some(page);),
+                )
+            } else {
+                (quote!(self.#param_ident), quote!(call.#param_ident = page;))
+            };
+            quote! {
+                let first: i64 = #first;
+                ::hookspec::runtime::paginate(first, move |page: i64| {
+                    let mut call = ::core::clone::Clone::clone(&self);
+                    #set
+                    async move {
+                        let response = call.send().await?;
+                        #take_items
+                        let next = ::hookspec::runtime::next_page(page, items.is_empty(), #next, #total);
+                        ::core::result::Result::<_, Error>::Ok(::hookspec::runtime::Page { items, next })
+                    }
+                })
+            }
+        }
+        PageStyle::Cursor { next_cursor } => {
+            let f = field(next_cursor)?;
+            let cursor_ident = format_ident!("{}", f.rust_name);
+            quote! {
+                let first: ::core::option::Option<::std::string::String> = ::core::clone::Clone::clone(&self.#param_ident);
+                ::hookspec::runtime::paginate(first, move |cursor: ::core::option::Option<::std::string::String>| {
+                    let mut call = ::core::clone::Clone::clone(&self);
+                    call.#param_ident = ::core::clone::Clone::clone(&cursor);
+                    async move {
+                        let response = call.send().await?;
+                        #take_items
+                        let next = ::hookspec::runtime::next_cursor(cursor.as_deref(), items.is_empty(), response.#cursor_ident)
+                            .map(::core::option::Option::Some);
+                        ::core::result::Result::<_, Error>::Ok(::hookspec::runtime::Page { items, next })
+                    }
+                })
+            }
+        }
+    };
+    Some(quote! {
+        #[doc = #doc]
+        pub fn into_stream(self) -> ::hookspec::runtime::ItemStream<'a, #item, Error> {
+            #body
+        }
+    })
 }

@@ -37,6 +37,13 @@ pub(crate) fn rust_type(ty: &TypeRef) -> TokenStream {
 pub(crate) fn param_type(ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote!(impl ::core::convert::Into<::std::string::String>),
+        TypeRef::Array(inner) if **inner == TypeRef::String => quote!(
+            impl ::core::iter::IntoIterator<Item = impl ::core::convert::Into<::std::string::String>>
+        ),
+        TypeRef::Array(inner) => {
+            let inner = rust_type(inner);
+            quote!(impl ::core::iter::IntoIterator<Item = #inner>)
+        }
         other => rust_type(other),
     }
 }
@@ -50,6 +57,14 @@ pub(crate) fn stored_param_type(ty: &TypeRef) -> TokenStream {
 pub(crate) fn param_into(ty: &TypeRef, ident: &proc_macro2::Ident) -> TokenStream {
     match ty {
         TypeRef::String => quote!(#ident.into()),
+        TypeRef::Array(inner) if **inner == TypeRef::String => quote!(
+            ::core::iter::Iterator::collect(
+                ::core::iter::Iterator::map(::core::iter::IntoIterator::into_iter(#ident), ::core::convert::Into::into)
+            )
+        ),
+        TypeRef::Array(_) => {
+            quote!(::core::iter::Iterator::collect(::core::iter::IntoIterator::into_iter(#ident)))
+        }
         _ => quote!(#ident),
     }
 }

@@ -40,7 +40,11 @@ pub(crate) fn include_api(lit: &syn::LitStr) -> syn::Result<TokenStream> {
         }
         None => sources,
     };
-    let generated = hookspec_codegen::generate_api(&api);
+    // The doc examples name the module through the crate being compiled (`hookspec::fivecents`
+    // in hookspec, `hookspec_fixture::fixture` in the fixture crate), so that they compile as
+    // its doctests. Cargo sets `CARGO_CRATE_NAME` for every rustc and rustdoc it runs.
+    let krate = std::env::var("CARGO_CRATE_NAME").unwrap_or_else(|_| "hookspec".to_owned());
+    let generated = hookspec_codegen::generate_api_in(&api, &krate);
     let module = quote::format_ident!("{}", api.name);
     // `include_bytes!` makes cargo rebuild when a file read here changes (as askama does);
     // the crate's build script catches files added to the folder.
