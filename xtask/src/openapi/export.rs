@@ -239,6 +239,10 @@ fn param_json(p: &Param, place: &str) -> Value {
     if rust_ident(&p.name).as_deref() != Some(p.rust_name.as_str()) {
         v["x-rust-name"] = json!(p.rust_name);
     }
+    if let Some(list) = &p.list {
+        v["style"] = json!("form");
+        v["explode"] = json!(list.explode);
+    }
     if let Some(rf) = &p.range {
         v["x-hookspec-range"] = json!({
             "format": rf.format,
@@ -315,23 +319,28 @@ fn operation(api: &Api, ep: &Endpoint) -> Value {
         op["requestBody"] = body;
     }
     // 2xx examples are checked against the response type: they go with the success response.
-    let mut ok = json!({"schema": type_schema(&ep.response.ty)});
-    let examples = named(&mut numbered().filter_map(|(i, ex)| {
-        Some((i, ex, ex.response.as_ref()?)).filter(|_| (200..300).contains(&ex.status))
-    }));
-    if !examples.is_empty() {
-        ok["examples"] = Value::Object(examples);
-    }
+    let ok = ep.response.ty.as_ref().map(|ty| {
+        let mut ok = json!({"schema": type_schema(ty)});
+        let examples = named(&mut numbered().filter_map(|(i, ex)| {
+            Some((i, ex, ex.response.as_ref()?)).filter(|_| (200..300).contains(&ex.status))
+        }));
+        if !examples.is_empty() {
+            ok["examples"] = Value::Object(examples);
+        }
+        ok
+    });
     let description = if ep.response.doc.is_empty() {
         "Success".to_owned()
     } else {
         ep.response.doc.clone()
     };
     let mut responses = Map::new();
-    responses.insert(
-        ep.response.status.to_string(),
-        json!({"description": description, "content": {"application/json": ok}}),
-    );
+    // A response without a type has no content (a 204).
+    let mut success = json!({"description": description});
+    if let Some(ok) = ok {
+        success["content"] = json!({"application/json": ok});
+    }
+    responses.insert(ep.response.status.to_string(), success);
     let error_schema = match api.error_models.as_slice() {
         [] => None,
         [one] => Some(schema_ref(one)),
@@ -427,7 +436,34 @@ fn operation(api: &Api, ep: &Endpoint) -> Value {
     if !x_examples.is_empty() {
         op["x-examples"] = json!(x_examples);
     }
+    if let Some(pg) = &ep.pagination {
+        op["x-hookspec-pagination"] = pagination_json(pg);
+    }
     op
+}
+
+/// `[pagination]` as the `x-hookspec-pagination` extension: the spec's keys, as written.
+fn pagination_json(pg: &hookspec_spec::Pagination) -> Value {
+    let mut v = json!({"style": pg.style.as_str(), "param": pg.param, "items": pg.items});
+    match &pg.style {
+        hookspec_spec::PageStyle::Page {
+            first_page,
+            next,
+            total_pages,
+        } => {
+            v["first_page"] = json!(first_page);
+            if let Some(n) = next {
+                v["next"] = json!(n);
+            }
+            if let Some(t) = total_pages {
+                v["total_pages"] = json!(t);
+            }
+        }
+        hookspec_spec::PageStyle::Cursor { next_cursor } => {
+            v["next_cursor"] = json!(next_cursor);
+        }
+    }
+    v
 }
 
 /// The OpenAPI 3.1 document of an API.

@@ -730,6 +730,13 @@ fn import_operation(
         if let Some(r) = p.get("x-rust-name").and_then(Value::as_str) {
             out.push_str(&format!("rust_name = {}\n", toml_str(r)));
         }
+        // A list in the query: `form` style, repeated keys unless `explode` is false.
+        if place == "query"
+            && ty.name.starts_with("array<")
+            && p.get("explode") == Some(&json!(false))
+        {
+            out.push_str("explode = false\n");
+        }
     }
     if let Some(body) = op.get("requestBody") {
         match body.pointer("/content/application~1json/schema") {
@@ -766,13 +773,18 @@ fn import_operation(
         }
     };
     let ty = match resp.pointer("/content/application~1json/schema") {
-        Some(s) => {
+        Some(s) => Some(
             im.type_of(s, &format!("{}Response", op_id.to_upper_camel_case()))
-                .name
-        }
-        None => "json".to_owned(),
+                .name,
+        ),
+        // A 204 without content: a response with no body (no `type`).
+        None if status == 204 && resp.get("content").is_none() => None,
+        None => Some("json".to_owned()),
     };
-    out.push_str(&format!("\n[response]\ntype = {}\n", toml_str(&ty)));
+    out.push_str("\n[response]\n");
+    if let Some(ty) = ty {
+        out.push_str(&format!("type = {}\n", toml_str(&ty)));
+    }
     if status != 200 {
         out.push_str(&format!("status = {status}\n"));
     }
@@ -782,6 +794,24 @@ fn import_operation(
         .filter(|d| *d != "Success")
     {
         out.push_str(&format!("doc = {}\n", toml_str(d)));
+    }
+    if let Some(pg) = op.get("x-hookspec-pagination").and_then(Value::as_object) {
+        out.push_str("\n[pagination]\n");
+        for key in [
+            "style",
+            "param",
+            "items",
+            "first_page",
+            "next",
+            "total_pages",
+            "next_cursor",
+        ] {
+            match pg.get(key) {
+                Some(Value::String(v)) => out.push_str(&format!("{key} = {}\n", toml_str(v))),
+                Some(Value::Number(n)) => out.push_str(&format!("{key} = {n}\n")),
+                _ => {}
+            }
+        }
     }
     let examples: Vec<Value> = match op.get("x-examples").and_then(Value::as_array) {
         Some(x) => x.clone(),
