@@ -8,7 +8,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hookspec_spec::{Api, Auth, Endpoint, TypeRef, ValueError};
+use hookspec_spec::{Api, Auth, Endpoint, Param, TypeRef, ValueError};
 use serde_json::{Map, Value, json};
 
 use crate::faults::{Fault, FaultRule};
@@ -99,44 +99,62 @@ fn check_query(api: &Api, ep: &Endpoint, query: Option<&str>) -> Vec<ValueError>
                 message,
             });
         };
-        let Some((_, value)) = pairs.iter().find(|(k, _)| *k == p.name) else {
-            if !p.optional {
+        let mut given = pairs.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v);
+        // A list: every `name=` pair (`explode`), or the items of one comma-separated value.
+        let (ty, values): (&TypeRef, Vec<&str>) = match (&p.ty, &p.list) {
+            (TypeRef::Array(inner), Some(list)) if list.explode => {
+                (inner, given.map(String::as_str).collect())
+            }
+            (TypeRef::Array(inner), Some(_)) => {
+                (inner, given.next().map_or_else(Vec::new, |v| v.split(',').collect()))
+            }
+            (ty, _) => (ty, given.next().map(String::as_str).into_iter().collect()),
+        };
+        if values.is_empty() {
+            // An empty list sends nothing: a required list may be absent.
+            if !p.optional && p.list.is_none() {
                 fail("required query parameter missing".to_owned());
             }
             continue;
-        };
-        match &p.ty {
-            TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis
-                if value.parse::<i64>().is_err() =>
-            {
-                fail(format!("expected an integer, found `{value}`"));
+        }
+        for value in values {
+            if let Some(problem) = check_query_value(api, p, ty, value) {
+                fail(problem);
             }
-            TypeRef::Float if value.parse::<f64>().is_err() => {
-                fail(format!("expected a number, found `{value}`"));
-            }
-            TypeRef::Bool if !matches!(value.as_str(), "true" | "false") => {
-                fail(format!("expected true or false, found `{value}`"));
-            }
-            TypeRef::Enum(name)
-                if !api
-                    .enum_def(name)
-                    .is_some_and(|e| e.values.iter().any(|v| &v.value == value)) =>
-            {
-                fail(format!("`{value}` is not a known `{name}`"));
-            }
-            TypeRef::TimeRange => {
-                if let Some(rf) = &p.range {
-                    let checked = hookspec::TimeRange::parse(value, &rf.format, &rf.separator)
-                        .and_then(|r| r.format(&rf.format, &rf.separator, rf.max_days));
-                    if let Err(e) = checked {
-                        fail(e);
-                    }
-                }
-            }
-            _ => {}
         }
     }
     problems
+}
+
+/// What is wrong with one query value (one item of a list) of type `ty`, if anything.
+fn check_query_value(api: &Api, p: &Param, ty: &TypeRef, value: &str) -> Option<String> {
+    match ty {
+        TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis
+            if value.parse::<i64>().is_err() =>
+        {
+            Some(format!("expected an integer, found `{value}`"))
+        }
+        TypeRef::Float if value.parse::<f64>().is_err() => {
+            Some(format!("expected a number, found `{value}`"))
+        }
+        TypeRef::Bool if !matches!(value, "true" | "false") => {
+            Some(format!("expected true or false, found `{value}`"))
+        }
+        TypeRef::Enum(name)
+            if !api
+                .enum_def(name)
+                .is_some_and(|e| e.values.iter().any(|v| v.value == value)) =>
+        {
+            Some(format!("`{value}` is not a known `{name}`"))
+        }
+        TypeRef::TimeRange => {
+            let rf = p.range.as_ref()?;
+            hookspec::TimeRange::parse(value, &rf.format, &rf.separator)
+                .and_then(|r| r.format(&rf.format, &rf.separator, rf.max_days))
+                .err()
+        }
+        _ => None,
+    }
 }
 
 /// Whether the request carries the key the API expects.
@@ -289,6 +307,12 @@ pub(crate) async fn endpoint(
         ("fivecents", "resend_notification") => resend(&shared, &api, &json_body).await,
         ("omegastream", "list_webhook_events") => list_events(&shared, &api, &params),
         ("omegastream", "get_webhook_event") => get_event(&shared, &api, &params),
+        // A response without a type (a 204) has no body.
+        _ if ep.response.ty.is_none() => {
+            StatusCode::from_u16(ep.response.status)
+                .unwrap_or(StatusCode::NO_CONTENT)
+                .into_response()
+        }
         _ => json_response(
             StatusCode::from_u16(ep.response.status).unwrap_or(StatusCode::OK),
             &example_or_null(ep),
@@ -473,4 +497,47 @@ pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
         .route("/__admin/faults", post(faults_set).delete(faults_clear))
         .route("/__admin/requests", get(requests))
         .route("/__admin/webhooks", put(webhooks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api() -> Api {
+        let sources = hookspec_spec::ApiSources::from_pairs(&[
+            (
+                "t/api.toml",
+                "name = \"t\"\nbase_url = \"https://t.invalid\"\n[enums.Color]\nvalues = [{ value = \"red\" }, { value = \"blue\" }]\n",
+            ),
+            (
+                "t/list.toml",
+                "method = \"GET\"\npath = \"/l\"\n[query.tag]\ntype = \"array<integer>\"\n[query.colors]\ntype = \"array<Color>\"\nexplode = false\noptional = true\n[response]\nstatus = 204\n",
+            ),
+        ])
+        .expect("sources");
+        hookspec_spec::parse_api(&sources).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    fn problems(query: &str) -> Vec<String> {
+        let api = api();
+        check_query(&api, &api.endpoints[0], Some(query))
+            .into_iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn list_query_parameters_are_checked_item_by_item() {
+        assert!(problems("tag=1&tag=2&colors=red,blue").is_empty());
+        // An empty list sends nothing, so a required list may be absent.
+        assert!(problems("").is_empty());
+        assert_eq!(
+            problems("tag=1&tag=x"),
+            ["tag: expected an integer, found `x`"]
+        );
+        assert_eq!(
+            problems("tag=1&colors=red,green"),
+            ["colors: `green` is not a known `Color`"]
+        );
+    }
 }
