@@ -34,6 +34,26 @@ fn text_of(m: &ArgMatches, id: &str, ty: &TypeRef) -> Option<String> {
     })
 }
 
+/// Every occurrence of a repeated flag (a list parameter's items), as text.
+fn texts_of(m: &ArgMatches, id: &str, item: &TypeRef) -> Vec<String> {
+    fn all<T: ToString + Clone + Send + Sync + 'static>(m: &ArgMatches, id: &str) -> Vec<String> {
+        m.get_many::<T>(id)
+            .map(|vs| vs.map(ToString::to_string).collect())
+            .unwrap_or_default()
+    }
+    match item {
+        TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => all::<i64>(m, id),
+        TypeRef::Float => all::<f64>(m, id),
+        TypeRef::Bool => all::<bool>(m, id),
+        TypeRef::Json
+        | TypeRef::RawJson
+        | TypeRef::Array(_)
+        | TypeRef::Map(_)
+        | TypeRef::Model(_) => all::<Value>(m, id),
+        _ => all::<String>(m, id),
+    }
+}
+
 fn json_of(m: &ArgMatches, id: &str, ty: &TypeRef) -> Option<Value> {
     Some(match ty {
         TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
@@ -122,6 +142,12 @@ pub(crate) async fn run(
     }
     for (place, params) in [("query", &ep.query), ("header", &ep.headers)] {
         for p in params {
+            if let (TypeRef::Array(inner), Some(list)) = (&p.ty, &p.list) {
+                let name: &'static str = Box::leak(p.name.clone().into_boxed_str());
+                let items = texts_of(m, &param_id(place, &p.name), inner);
+                req.query_list(name, &items, list.explode);
+                continue;
+            }
             if let Some(v) = text_of(m, &param_id(place, &p.name), &p.ty) {
                 // Names come from the specs embedded in this binary: leaking them is bounded.
                 let name: &'static str = Box::leak(p.name.clone().into_boxed_str());

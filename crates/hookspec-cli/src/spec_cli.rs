@@ -193,9 +193,13 @@ pub(crate) fn endpoint_command(api: &Api, ep: &Endpoint) -> Command {
             let arg = Arg::new(param_id(place, &p.name))
                 .long(flag_name(&p.name))
                 .value_name(flag_name(&p.name).to_ascii_uppercase())
-                .required(!p.optional)
                 .help(help_of(&p.doc, &p.ty));
-            cmd = cmd.arg(typed(arg, &p.ty));
+            cmd = cmd.arg(match (&p.ty, &p.list) {
+                // A list: the flag once per item (`--tag a --tag b`), typed as the items are;
+                // none at all is the empty list, which the typed client sends as nothing too.
+                (TypeRef::Array(inner), Some(_)) => typed(arg, inner).action(ArgAction::Append),
+                (ty, _) => typed(arg.required(!p.optional), ty),
+            });
         }
     }
     if let Some(model) = ep.body.as_ref().and_then(|b| api.model(&b.model)) {
