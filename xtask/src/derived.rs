@@ -25,7 +25,12 @@ pub struct Derived {
 
 /// The insta snapshot of an API's generated code, exactly as `cargo insta` writes it.
 pub fn snapshot(api: &Api) -> Result<String, String> {
-    let code = hookspec_codegen::pretty(&hookspec_codegen::generate_api(api))
+    snapshot_in(api, "hookspec")
+}
+
+/// [`snapshot`] of an API expanded in the crate `krate` (the fixture's).
+pub fn snapshot_in(api: &Api, krate: &str) -> Result<String, String> {
+    let code = hookspec_codegen::pretty(&hookspec_codegen::generate_api_in(api, krate))
         .map_err(|e| format!("generated code for `{}` does not parse: {e}", api.name))?;
     Ok(format!(
         "---\nsource: crates/hookspec-codegen/tests/snapshots.rs\nexpression: code\n---\n{}\n",
@@ -97,6 +102,15 @@ pub fn expected(root: &Path) -> Result<Vec<Derived>, String> {
             contents: openapi::to_string(&openapi::to_3_0(&doc)),
         });
     }
+    // The fixture API: its snapshot only (it is no API of the README or of openapi/).
+    let fixture = crate::load_fixture(root)?;
+    out.push(Derived {
+        path: root.join(format!(
+            "crates/hookspec-codegen/tests/snapshots/snapshots__{}.snap",
+            fixture.name
+        )),
+        contents: snapshot_in(&fixture, crate::FIXTURE.1)?,
+    });
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).map_err(|e| format!("README.md: {e}"))?;
     out.push(Derived {

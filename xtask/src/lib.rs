@@ -33,6 +33,17 @@ pub fn rel(root: &Path, path: &Path) -> String {
 }
 
 /// Loads every API under `<root>/api-specs`, or every problem found.
+/// The fixture API's folder (not shipped: `tests/fixture` expands and tests it) and the crate
+/// that expands it, whose name its doc examples use.
+pub const FIXTURE: (&str, &str) = ("tests/fixture/api-specs/fixture", "hookspec_fixture");
+
+/// The fixture API ([`FIXTURE`]), loaded and validated like the APIs of `api-specs/`.
+pub fn load_fixture(root: &Path) -> Result<Api, String> {
+    let (sources, _) =
+        read_api_dir(&root.join(FIXTURE.0), &|p| rel(root, p)).map_err(|e| e.to_string())?;
+    parse_api(&sources).map_err(|d| d.to_string())
+}
+
 pub fn load_apis(root: &Path) -> Result<Vec<Api>, String> {
     let dirs = read_specs_root(&root.join("api-specs")).map_err(|e| format!("api-specs/: {e}"))?;
     let mut apis = Vec::new();

@@ -33,6 +33,24 @@ fn generated_code_for_every_api() {
     }
 }
 
+/// The fixture API (`tests/fixture/api-specs/fixture`, every spec feature), as the
+/// `hookspec-fixture` crate expands it: its doc examples name `hookspec_fixture::fixture`.
+#[test]
+fn generated_code_for_the_fixture_api() {
+    let root = workspace_root();
+    let root = root.canonicalize().unwrap_or(root);
+    let dir = root.join("tests/fixture/api-specs/fixture");
+    let (sources, _) = hookspec_spec::read_api_dir(&dir, &|p| {
+        p.strip_prefix(&root).unwrap_or(p).display().to_string()
+    })
+    .unwrap();
+    let api = hookspec_spec::parse_api(&sources).unwrap_or_else(|d| panic!("{d}"));
+    let code =
+        hookspec_codegen::pretty(&hookspec_codegen::generate_api_in(&api, "hookspec_fixture"))
+            .unwrap();
+    insta::assert_snapshot!(api.name.clone(), code);
+}
+
 /// The generated code of every API in `api-specs/`, as one text (API by API, in folder order).
 fn generate_every_api() -> String {
     let root = workspace_root();
