@@ -105,9 +105,12 @@ fn check_query(api: &Api, ep: &Endpoint, query: Option<&str>) -> Vec<ValueError>
             (TypeRef::Array(inner), Some(list)) if list.explode => {
                 (inner, given.map(String::as_str).collect())
             }
-            (TypeRef::Array(inner), Some(_)) => {
-                (inner, given.next().map_or_else(Vec::new, |v| v.split(',').collect()))
-            }
+            (TypeRef::Array(inner), Some(_)) => (
+                inner,
+                given
+                    .next()
+                    .map_or_else(Vec::new, |v| v.split(',').collect()),
+            ),
             (ty, _) => (ty, given.next().map(String::as_str).into_iter().collect()),
         };
         if values.is_empty() {
@@ -308,11 +311,9 @@ pub(crate) async fn endpoint(
         ("omegastream", "list_webhook_events") => list_events(&shared, &api, &params),
         ("omegastream", "get_webhook_event") => get_event(&shared, &api, &params),
         // A response without a type (a 204) has no body.
-        _ if ep.response.ty.is_none() => {
-            StatusCode::from_u16(ep.response.status)
-                .unwrap_or(StatusCode::NO_CONTENT)
-                .into_response()
-        }
+        _ if ep.response.ty.is_none() => StatusCode::from_u16(ep.response.status)
+            .unwrap_or(StatusCode::NO_CONTENT)
+            .into_response(),
         _ => json_response(
             StatusCode::from_u16(ep.response.status).unwrap_or(StatusCode::OK),
             &example_or_null(ep),
