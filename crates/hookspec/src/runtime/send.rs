@@ -93,7 +93,7 @@ impl ClientCore {
     }
 
     /// [`ClientCore::execute`] with a decoder of its own for the success body (generated code
-    /// passes [`decode_list`] for list responses).
+    /// passes [`decode_list`](super::decode_list) for list responses).
     pub async fn execute_with<T, B>(
         &self,
         req: RequestParts,
