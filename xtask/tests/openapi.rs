@@ -12,7 +12,7 @@ fn exported_documents_validate_against_the_openapi_3_1_schema() {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../schemas/oas-3.1-schema-2022-10-07.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the OAS 3.1 schema compiles");
-    for api in load_apis(&workspace_root()).unwrap() {
+    for api in all_apis() {
         let doc = openapi::export(&api);
         let errors: Vec<String> = validator
             .iter_errors(&doc)
@@ -30,7 +30,7 @@ fn the_3_0_documents_validate_against_the_openapi_3_0_schema() {
     let schema: Value =
         serde_json::from_str(include_str!("../schemas/oas-3.0-schema-2021-09-28.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the OAS 3.0 schema compiles");
-    for api in load_apis(&workspace_root()).unwrap() {
+    for api in all_apis() {
         let doc = openapi::to_3_0(&openapi::export(&api));
         let errors: Vec<String> = validator
             .iter_errors(&doc)
@@ -86,7 +86,7 @@ fn nullable_to_json_schema(s: &mut Value) {
 #[test]
 fn every_example_of_the_3_0_documents_fits_its_schema() {
     let mut errors = Vec::new();
-    for api in load_apis(&workspace_root()).unwrap() {
+    for api in all_apis() {
         let mut doc = openapi::to_3_0(&openapi::export(&api));
         for s in doc["components"]["schemas"]
             .as_object_mut()
@@ -294,7 +294,7 @@ fn example_errors(doc: &Value) -> Vec<String> {
 #[test]
 fn every_embedded_example_fits_its_schema() {
     let mut errors = Vec::new();
-    for api in load_apis(&workspace_root()).unwrap() {
+    for api in all_apis() {
         let doc = openapi::export(&api);
         assert!(
             !embedded_examples(&doc).is_empty(),
@@ -374,6 +374,9 @@ fn normalized(mut api: Api) -> Api {
         ep.pos = p();
         ep.file = "x".into();
         ep.response.pos = p();
+        if let Some(pg) = &mut ep.pagination {
+            pg.pos = p();
+        }
         for q in ep
             .path_params
             .iter_mut()
@@ -394,6 +397,16 @@ fn normalized(mut api: Api) -> Api {
     api
 }
 
+/// The shipped APIs and the fixture API of `tests/fixture`, which uses every feature of the
+/// spec language (list parameters, pagination, empty responses, no auth…).
+fn all_apis() -> Vec<Api> {
+    let mut apis = load_apis(&workspace_root()).unwrap();
+    apis.push(load_dir(
+        &workspace_root().join("tests/fixture/api-specs/fixture"),
+    ));
+    apis
+}
+
 fn load_dir(dir: &Path) -> Api {
     let (sources, _) = read_api_dir(dir, &|p| p.display().to_string()).unwrap();
     parse_api(&sources).unwrap_or_else(|d| panic!("{d}"))
@@ -401,7 +414,7 @@ fn load_dir(dir: &Path) -> Api {
 
 #[test]
 fn export_then_import_gives_back_the_same_specs() {
-    for api in load_apis(&workspace_root()).unwrap() {
+    for api in all_apis() {
         let doc = openapi::export(&api);
         for (version, doc) in [("3.1", doc.clone()), ("3.0", openapi::to_3_0(&doc))] {
             let imported = openapi::import(&doc, &api.name).unwrap();

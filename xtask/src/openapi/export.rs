@@ -256,6 +256,10 @@ fn param_json(p: &Param, place: &str) -> Value {
 /// A parameter's example (spec text) as the JSON value its schema describes: a number for a
 /// number, unless that would change the text.
 fn param_example(ty: &TypeRef, text: &str) -> Value {
+    // A list parameter's example is one item (what the generated doc example passes).
+    if let TypeRef::Array(inner) = ty {
+        return json!([param_example(inner, text)]);
+    }
     let typed = match ty {
         TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
             text.parse::<i64>().ok().map(Value::from)

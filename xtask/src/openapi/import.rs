@@ -724,6 +724,11 @@ fn import_operation(
             out.push_str(&format!("doc = {}\n", toml_str(d)));
         }
         if let Some(e) = p.get("example") {
+            // A list parameter's example is one item of the list.
+            let e = match e.as_array().map(Vec::as_slice) {
+                Some([item]) => item,
+                _ => e,
+            };
             let text = e.as_str().map_or_else(|| e.to_string(), str::to_owned);
             out.push_str(&format!("example = {}\n", toml_str(&text)));
         }
