@@ -322,15 +322,26 @@ async fn faults_can_be_set_over_http() {
     let emu = start().await;
     let http = hookspec_tests::raw_http();
     let admin = format!("http://{}/__admin/faults", emu.addr());
+    let rule = r#"{"route": "omegastream.list_webhook_events", "fault": {"kind": "status", "status": 418}, "times": 1}"#;
+    // The admin routes need the admin token.
+    let denied = http.post(&admin).body(rule).send().await.unwrap();
+    assert_eq!(denied.status(), 401);
+    assert_eq!(
+        denied.headers()["content-type"],
+        "application/json",
+        "admin errors are JSON too"
+    );
     let resp = http
         .post(&admin)
-        .body(r#"{"route": "omegastream.list_webhook_events", "fault": {"kind": "status", "status": 418}, "times": 1}"#)
+        .bearer_auth(emu.admin_token())
+        .body(rule)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 204);
     let bad = http
         .post(&admin)
+        .header(hookspec_mock::ADMIN_TOKEN_HEADER, emu.admin_token())
         .body(r#"{"route": 1}"#)
         .send()
         .await
@@ -341,4 +352,170 @@ async fn faults_can_be_set_over_http() {
         .await
         .unwrap_err();
     assert_eq!(err.status().unwrap(), 418);
+}
+
+/// Sends `request` on a fresh connection and reads the whole answer: (status, headers, body).
+async fn raw_exchange(emu: &RunningEmulator, request: &[u8]) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(emu.addr()).await.unwrap();
+    // The server may answer (and close) before reading everything: ignore write errors.
+    let _ = s.write_all(request).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn json_of(head: &str, body: &str) -> serde_json::Value {
+    assert!(head.contains("content-type: application/json"), "{head}");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}"))
+}
+
+#[tokio::test]
+async fn every_answer_is_json_in_the_api_error_model() {
+    let emu = start().await;
+    let http = hookspec_tests::raw_http();
+    let bearer = format!("Bearer {DEFAULT_KEY}");
+
+    // Unknown path under an API: its error model.
+    let resp = http
+        .get(format!("{}/nope", emu.base_url("omegastream")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let body: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("/omegastream/nope"),
+        "{body}"
+    );
+    // Unknown path outside every API: a body every API's model decodes.
+    let resp = http
+        .get(format!("http://{}/x", emu.addr()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let body: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert!(
+        body["message"].is_string() && body["error"].is_string(),
+        "{body}"
+    );
+
+    // Wrong method: 405 with Allow, in the API's model.
+    let resp = http
+        .delete(format!(
+            "{}/transcoding/notifications/resend",
+            emu.base_url("fivecents")
+        ))
+        .header("X-API-Key", DEFAULT_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "POST");
+    let body: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(body["code"], 405, "{body}");
+    let resp = http
+        .post(format!(
+            "{}/client/webhooks/all",
+            emu.base_url("omegastream")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "GET, HEAD");
+
+    // A path parameter that is not percent-encoded UTF-8: 400 naming it.
+    let resp = http
+        .get(format!(
+            "{}/client/webhooks/%FF%FE",
+            emu.base_url("omegastream")
+        ))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert!(body["message"].as_str().unwrap().contains("id:"), "{body}");
+
+    // A 100k-character URI: 414; 1M of headers: 431; garbage: 400 — all JSON.
+    let long = format!(
+        "GET /omegastream/client/webhooks/{} HTTP/1.1\r\nhost: x\r\n\r\n",
+        "a".repeat(100_000)
+    );
+    let (status, head, body) = raw_exchange(&emu, long.as_bytes()).await;
+    assert_eq!(status, 414, "{head}");
+    assert!(json_of(&head, &body)["message"].is_string());
+    let big = format!(
+        "GET /omegastream/client/webhooks/all HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n",
+        "b".repeat(1_000_000)
+    );
+    let (status, head, body) = raw_exchange(&emu, big.as_bytes()).await;
+    assert_eq!(status, 431, "{head}");
+    assert!(json_of(&head, &body)["message"].is_string());
+    let (status, head, body) = raw_exchange(&emu, b"NOT HTTP AT ALL\r\n\r\n").await;
+    assert_eq!(status, 400, "{head}");
+    assert!(json_of(&head, &body)["message"].is_string());
+}
+
+#[tokio::test]
+async fn the_request_log_redacts_credentials_and_needs_the_admin_token() {
+    let emu = start().await;
+    five(&emu, DEFAULT_KEY)
+        .resend_notification(&ResendNotificationRequest {
+            zoneid: 1234,
+            job: JobSelector::Index(0),
+        })
+        .await
+        .unwrap();
+    omega(&emu, DEFAULT_KEY)
+        .list_webhook_events(ENDPOINT)
+        .await
+        .unwrap();
+    let http = hookspec_tests::raw_http();
+    let url = format!("http://{}/__admin/requests", emu.addr());
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
+    let text = http
+        .get(&url)
+        .bearer_auth(emu.admin_token())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains(DEFAULT_KEY), "{text}");
+    let log: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(log.as_array().unwrap().len(), 2);
+    let headers = |i: usize| log[i]["headers"].as_array().unwrap().clone();
+    assert!(
+        headers(0)
+            .iter()
+            .any(|h| h[0] == "x-api-key" && h[1] == "[REDACTED]")
+    );
+    assert!(
+        headers(1)
+            .iter()
+            .any(|h| h[0] == "authorization" && h[1] == "[REDACTED]")
+    );
+    // Wrong method on an admin route: 405 with Allow, JSON.
+    let resp = http
+        .delete(&url)
+        .bearer_auth(emu.admin_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "GET, HEAD");
 }

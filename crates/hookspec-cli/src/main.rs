@@ -79,13 +79,22 @@ fn root_command(apis: &[Api]) -> Command {
             .about("The local emulator of every API")
             .subcommand_required(true)
             .subcommand(
-                Command::new("serve").about("Serve the emulator on 127.0.0.1 until Ctrl-C").arg(
-                    Arg::new("port")
-                        .long("port")
-                        .value_parser(value_parser!(u16))
-                        .default_value("8080")
-                        .help("Port on 127.0.0.1 (0 picks a free one)"),
-                ),
+                Command::new("serve")
+                    .about("Serve the emulator on 127.0.0.1 until Ctrl-C")
+                    .arg(
+                        Arg::new("port")
+                            .long("port")
+                            .value_parser(value_parser!(u16))
+                            .default_value("8080")
+                            .help("Port on 127.0.0.1 (0 picks a free one)"),
+                    )
+                    .arg(
+                        Arg::new("admin-token")
+                            .long("admin-token")
+                            .env("HOOKSPEC_ADMIN_TOKEN")
+                            .hide_env_values(true)
+                            .help("Token the admin routes (/__admin/…) require; default: a random one, printed at start"),
+                    ),
             )
             .subcommand(
                 Command::new("fault")
@@ -105,6 +114,14 @@ fn root_command(apis: &[Api]) -> Command {
                             .long("admin-url")
                             .required(true)
                             .help("The emulator's address, e.g. http://127.0.0.1:8080"),
+                    )
+                    .arg(
+                        Arg::new("admin-token")
+                            .long("admin-token")
+                            .env("HOOKSPEC_ADMIN_TOKEN")
+                            .hide_env_values(true)
+                            .required(true)
+                            .help("The emulator's admin token (printed by `hookspec mock serve`)"),
                     ),
             ),
     )
@@ -215,7 +232,11 @@ async fn mock(m: &ArgMatches) -> Result<(), Failure> {
     match m.subcommand() {
         Some(("serve", s)) => {
             let port = s.get_one::<u16>("port").copied().unwrap_or(8080);
-            hookspec_mock::serve(hookspec_mock::Emulator::builder().port(port))
+            let mut builder = hookspec_mock::Emulator::builder().port(port);
+            if let Some(token) = s.get_one::<String>("admin-token") {
+                builder = builder.admin_token(token.clone());
+            }
+            hookspec_mock::serve(builder)
                 .await
                 .map_err(|e| Failure::Other(e.to_string()))
         }
@@ -233,6 +254,10 @@ async fn fault(f: &ArgMatches) -> Result<(), Failure> {
     let kind = f.get_one::<String>("kind").map_or("", String::as_str);
     let value = f.get_one::<u64>("value").copied();
     let need = |what: &str| value.ok_or_else(|| Failure::Usage(format!("`{kind}` needs {what}")));
+    let token = f
+        .get_one::<String>("admin-token")
+        .cloned()
+        .unwrap_or_default();
     let http = reqwest::Client::new();
     let request = if kind == "clear" {
         http.delete(format!("{admin}/__admin/faults"))
@@ -254,6 +279,7 @@ async fn fault(f: &ArgMatches) -> Result<(), Failure> {
             .body(rule.to_string())
     };
     let resp = request
+        .bearer_auth(token)
         .send()
         .await
         .map_err(|e| Failure::Transport(out::with_causes(&e)))?;

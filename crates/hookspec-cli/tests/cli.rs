@@ -275,6 +275,8 @@ fn transport_errors_exit_3() {
 async fn decode_errors_exit_4_and_faults_can_be_set_from_the_cli() {
     let emu = emulator_with_secret().await;
     let admin = format!("http://{}", emu.addr());
+    let token = emu.admin_token().to_owned();
+    // Without the admin token the emulator refuses.
     let mut cmd = hookspec();
     cmd.args([
         "mock",
@@ -283,6 +285,23 @@ async fn decode_errors_exit_4_and_faults_can_be_set_from_the_cli() {
         "malformed",
         "--admin-url",
         &admin,
+        "--admin-token",
+        "wrong",
+    ]);
+    run(cmd)
+        .await
+        .code(1)
+        .stderr(predicate::str::contains("401"));
+    let mut cmd = hookspec();
+    cmd.args([
+        "mock",
+        "fault",
+        "omegastream.list_webhook_events",
+        "malformed",
+        "--admin-url",
+        &admin,
+        "--admin-token",
+        &token,
         "--times",
         "1",
     ]);
@@ -301,6 +320,8 @@ async fn decode_errors_exit_4_and_faults_can_be_set_from_the_cli() {
         "503",
         "--admin-url",
         &admin,
+        "--admin-token",
+        &token,
     ]);
     run(cmd).await.success();
     let cmd = list_events_on(&emu);
@@ -309,7 +330,8 @@ async fn decode_errors_exit_4_and_faults_can_be_set_from_the_cli() {
         .code(1)
         .stderr(predicate::str::contains("503"));
     let mut cmd = hookspec();
-    cmd.args(["mock", "fault", "x.y", "clear", "--admin-url", &admin]);
+    cmd.args(["mock", "fault", "x.y", "clear", "--admin-url", &admin])
+        .env("HOOKSPEC_ADMIN_TOKEN", &token);
     run(cmd).await.success();
 }
 

@@ -12,7 +12,7 @@ use hookspec_spec::{Api, Auth, Endpoint, Param, TypeRef, ValueError};
 use serde_json::{Map, Value, json};
 
 use crate::faults::{Fault, FaultRule};
-use crate::{DropConnection, RecordedRequest, Shared, lock};
+use crate::{ADMIN_TOKEN_HEADER, DropConnection, RecordedRequest, Shared, lock};
 
 /// Largest request body read.
 const MAX_BODY: usize = 1024 * 1024;
@@ -173,12 +173,88 @@ fn authorized(shared: &Shared, api: &Api, headers: &axum::http::HeaderMap) -> bo
     }
 }
 
+/// Percent-decodes `s`; `None` when an escape is malformed or the result is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The path parameters of a request path matched against `/<api><template>`, decoded; the
+/// error names the parameter whose value is not valid percent-encoded UTF-8.
+fn path_params(
+    api: &Api,
+    template: &str,
+    path: &str,
+) -> Result<HashMap<String, String>, ValueError> {
+    let mut params = HashMap::new();
+    let full = format!("/{}{}", api.name, template);
+    for (t, seg) in full.split('/').zip(path.split('/')) {
+        if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            let value = percent_decode(seg).ok_or_else(|| ValueError {
+                path: name.to_owned(),
+                message: "not valid percent-encoded UTF-8".to_owned(),
+            })?;
+            params.insert(name.to_owned(), value);
+        }
+    }
+    Ok(params)
+}
+
+/// 405 with `Allow`, in the API's error model.
+pub(crate) fn method_not_allowed(api: &Api, allow: &str, method: &axum::http::Method) -> Response {
+    let mut resp = api_error(
+        api,
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("method {method} is not allowed here; allowed: {allow}"),
+        &[],
+    );
+    if let Ok(v) = HeaderValue::from_str(allow) {
+        resp.headers_mut().insert(header::ALLOW, v);
+    }
+    resp
+}
+
+/// 404 for a path no route matches: in the error model of the API the path is under, or one
+/// every API's model decodes.
+pub(crate) fn not_found(shared: &Shared, req: &Request) -> Response {
+    let path = req.uri().path();
+    let message = format!("no route for {} {}", req.method(), cut(path, 200));
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match shared.apis.iter().find(|a| a.name == first) {
+        Some(api) => api_error(api, StatusCode::NOT_FOUND, &message, &[]),
+        None => json_response(
+            StatusCode::NOT_FOUND,
+            &crate::surface::any_api_error_body(&shared.apis, StatusCode::NOT_FOUND, &message),
+        ),
+    }
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn cut(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Every endpoint route lands here.
 pub(crate) async fn endpoint(
     shared: Arc<Shared>,
     api: Arc<Api>,
     index: usize,
-    params: HashMap<String, String>,
     req: Request,
 ) -> Response {
     let ep = &api.endpoints[index];
@@ -195,22 +271,12 @@ pub(crate) async fn endpoint(
             );
         }
     };
-    lock(&shared.requests).push(RecordedRequest {
-        route: route.clone(),
-        method: parts.method.to_string(),
-        uri: parts.uri.to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
+    let mut secret = vec![ADMIN_TOKEN_HEADER];
+    if let Auth::Header { name } = &api.auth {
+        secret.push(name.as_str());
+    }
+    let entry = RecordedRequest::new(route.clone(), &parts, &body, &secret);
+    lock(&shared.requests).push(entry);
 
     if let Some(fault) = shared.faults.take(&route) {
         match fault {
@@ -267,6 +333,18 @@ pub(crate) async fn endpoint(
             &[],
         );
     }
+
+    let params = match path_params(&api, &ep.path, parts.uri.path()) {
+        Ok(p) => p,
+        Err(problem) => {
+            return api_error(
+                &api,
+                StatusCode::BAD_REQUEST,
+                "The request contains an invalid path parameter",
+                &[problem],
+            );
+        }
+    };
 
     let query_problems = check_query(&api, ep, parts.uri.query());
     if !query_problems.is_empty() {
@@ -438,7 +516,37 @@ fn get_event(shared: &Shared, api: &Api, params: &HashMap<String, String>) -> Re
     }
 }
 
-/// `/__admin/…` routes.
+/// An admin route's error: `{"error": …, "message": …}`.
+fn admin_error(status: StatusCode, message: &str) -> Response {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    json_response(status, &json!({ "error": reason, "message": message }))
+}
+
+/// Whether the request carries the admin token (`Authorization: Bearer <token>` or the
+/// [`ADMIN_TOKEN_HEADER`]), compared in constant time.
+fn admin_authorized(token: &str, headers: &axum::http::HeaderMap) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| {
+            headers
+                .get(ADMIN_TOKEN_HEADER)
+                .and_then(|v| v.to_str().ok())
+        });
+    given.is_some_and(|g| {
+        g.len() == token.len()
+            && g.bytes()
+                .zip(token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    })
+}
+
+/// Largest admin request body.
+const MAX_ADMIN_BODY: usize = 64 * 1024;
+
+/// `/__admin/…` routes, behind the admin token.
 pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
     use axum::routing::{get, post, put};
     let faults_set = {
@@ -451,9 +559,7 @@ pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
                         shared.faults.set(rule);
                         StatusCode::NO_CONTENT.into_response()
                     }
-                    Err(e) => {
-                        (StatusCode::BAD_REQUEST, format!("invalid fault: {e}")).into_response()
-                    }
+                    Err(e) => admin_error(StatusCode::BAD_REQUEST, &format!("invalid fault: {e}")),
                 }
             }
         }
@@ -472,7 +578,10 @@ pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
         let shared = shared.clone();
         move || {
             let shared = shared.clone();
-            async move { json_response(StatusCode::OK, &json!(*lock(&shared.requests))) }
+            async move {
+                let entries = lock(&shared.requests).snapshot();
+                json_response(StatusCode::OK, &json!(entries))
+            }
         }
     };
     let webhooks = {
@@ -485,19 +594,66 @@ pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
                         *lock(&shared.webhook_urls) = urls;
                         StatusCode::NO_CONTENT.into_response()
                     }
-                    Err(e) => (
+                    Err(e) => admin_error(
                         StatusCode::BAD_REQUEST,
-                        format!("expected a JSON array of URLs: {e}"),
-                    )
-                        .into_response(),
+                        &format!("expected a JSON array of URLs: {e}"),
+                    ),
+                }
+            }
+        }
+    };
+    let not_allowed = |allow: &'static str| {
+        move |req: Request| async move {
+            let mut resp = admin_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &format!(
+                    "method {} is not allowed here; allowed: {allow}",
+                    req.method()
+                ),
+            );
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+            resp
+        }
+    };
+    let guard = {
+        let shared = shared.clone();
+        move |req: Request, next: axum::middleware::Next| {
+            let shared = shared.clone();
+            async move {
+                if !admin_authorized(&shared.admin_token, req.headers()) {
+                    return admin_error(
+                        StatusCode::UNAUTHORIZED,
+                        "missing or invalid admin token (Authorization: Bearer <token> or x-hookspec-admin-token)",
+                    );
+                }
+                let (parts, body) = req.into_parts();
+                match axum::body::to_bytes(body, MAX_ADMIN_BODY).await {
+                    Ok(b) => next.run(Request::from_parts(parts, Body::from(b))).await,
+                    Err(_) => admin_error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "admin request body too large",
+                    ),
                 }
             }
         }
     };
     axum::Router::new()
-        .route("/__admin/faults", post(faults_set).delete(faults_clear))
-        .route("/__admin/requests", get(requests))
-        .route("/__admin/webhooks", put(webhooks))
+        .route(
+            "/__admin/faults",
+            post(faults_set)
+                .delete(faults_clear)
+                .fallback(not_allowed("POST, DELETE")),
+        )
+        .route(
+            "/__admin/requests",
+            get(requests).fallback(not_allowed("GET, HEAD")),
+        )
+        .route(
+            "/__admin/webhooks",
+            put(webhooks).fallback(not_allowed("PUT")),
+        )
+        .layer(axum::middleware::from_fn(guard))
 }
 
 #[cfg(test)]

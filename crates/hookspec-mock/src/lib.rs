@@ -20,10 +20,24 @@
 //!   malformed body, 429 with `Retry-After`, optionally for the next N requests only; from
 //!   Rust ([`RunningEmulator::inject`]) or over HTTP (`POST /__admin/faults`).
 //! - **Admin routes:** `POST/DELETE /__admin/faults`, `GET /__admin/requests`,
-//!   `PUT /__admin/webhooks` (a JSON array of URLs).
+//!   `PUT /__admin/webhooks` (a JSON array of URLs). They need the admin token
+//!   ([`RunningEmulator::admin_token`]; random unless [`EmulatorBuilder::admin_token`] sets it),
+//!   as `Authorization: Bearer <token>` or [`ADMIN_TOKEN_HEADER`]; a missing or wrong token is a
+//!   JSON 401. The in-process helpers ([`RunningEmulator::inject`]…) need none.
+//! - **Every answer is JSON** in the API's error model: an unknown path is a 404, a wrong method
+//!   a 405 with `Allow`, a path parameter that is not percent-encoded UTF-8 a 400 naming it;
+//!   what hyper refuses before any route sees it (a URI over 64 KiB: 414, headers over its
+//!   buffer: 431, not HTTP: 400) gets a JSON body that every API's error model decodes.
+//! - **The request log** ([`RunningEmulator::requests`], `GET /__admin/requests`) is a ring of
+//!   at most 1000 entries and 2 MiB; bodies are cut at 8 KiB (URIs and header values at 1 KiB)
+//!   and credentials (`Authorization`, the API's key header, the admin token) read
+//!   `[REDACTED]`. Request bodies over 1 MiB are refused (413): memory stays bounded however
+//!   many large requests arrive (`crates/hookspec-cli/tests/flood.rs`).
 
 mod faults;
 mod handlers;
+mod log;
+mod surface;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -38,9 +52,32 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use faults::{Fault, FaultRule};
+pub use log::RecordedRequest;
 
 /// The key every API accepts unless [`EmulatorBuilder::key`] sets another.
 pub const DEFAULT_KEY: &str = "hookspec-test-key";
+
+/// The header that may carry the admin token instead of `Authorization: Bearer`.
+pub const ADMIN_TOKEN_HEADER: &str = "x-hookspec-admin-token";
+
+/// A fresh random admin token: 32 hex digits from the OS's random source.
+fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness: the hasher's per-process random keys, mixed with the time.
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        bytes[..8].copy_from_slice(&h.finish().to_le_bytes());
+        h.write_u8(1);
+        bytes[8..].copy_from_slice(&h.finish().to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// The seed state shipped with the crate.
 const SEED: &str = include_str!("../seed.json");
@@ -66,21 +103,6 @@ pub enum MockError {
     /// The HTTP client for webhook calls could not be built.
     #[error("cannot build the webhook HTTP client: {0}")]
     Http(#[from] reqwest::Error),
-}
-
-/// One request the emulator received.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecordedRequest {
-    /// `<api>.<endpoint>`.
-    pub route: String,
-    /// Method.
-    pub method: String,
-    /// Path and query.
-    pub uri: String,
-    /// Headers (credentials included: this is a test tool).
-    pub headers: Vec<(String, String)>,
-    /// Body as text.
-    pub body: String,
 }
 
 /// An encode job of the 5centscdn seed state.
@@ -125,8 +147,9 @@ pub(crate) struct Shared {
     pub(crate) jobs: Vec<Job>,
     pub(crate) events: Vec<serde_json::Value>,
     pub(crate) faults: faults::Faults,
-    pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    pub(crate) requests: Mutex<log::RequestLog>,
     pub(crate) http: reqwest::Client,
+    pub(crate) admin_token: String,
 }
 
 impl Shared {
@@ -156,6 +179,7 @@ pub struct EmulatorBuilder {
     default_key: Option<String>,
     webhook_urls: Option<Vec<String>>,
     port: u16,
+    admin_token: Option<String>,
 }
 
 /// Entry point: `Emulator::builder()…start().await`.
@@ -188,6 +212,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The token the admin routes (`/__admin/…`) require, sent as `Authorization: Bearer
+    /// <token>` or as the header [`ADMIN_TOKEN_HEADER`]. Default: a random one, generated at
+    /// start ([`RunningEmulator::admin_token`]).
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
     /// Port on 127.0.0.1 (0, the default, picks a free one).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -209,8 +241,9 @@ impl EmulatorBuilder {
             jobs: seed.fivecents.jobs,
             events: seed.omegastream.events,
             faults: faults::Faults::default(),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(log::RequestLog::default()),
             http,
+            admin_token: self.admin_token.unwrap_or_else(random_token),
         });
         let port = self.port;
         let listener = TcpListener::bind(("127.0.0.1", port))
@@ -220,8 +253,9 @@ impl EmulatorBuilder {
             .local_addr()
             .map_err(|source| MockError::Io { port, source })?;
         let router = router(&shared);
+        let bodies = Arc::new(surface::ErrorBodies::new(&shared.apis));
         let (stop_tx, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, router, stop_rx));
+        let task = tokio::spawn(accept_loop(listener, router, bodies, stop_rx));
         Ok(RunningEmulator {
             addr,
             shared,
@@ -246,7 +280,12 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-async fn accept_loop(listener: TcpListener, router: axum::Router, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    router: axum::Router,
+    bodies: Arc<surface::ErrorBodies>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -256,6 +295,7 @@ async fn accept_loop(listener: TcpListener, router: axum::Router, mut stop: watc
             _ = stop.changed() => return,
         };
         let router = router.clone();
+        let bodies = bodies.clone();
         tokio::spawn(async move {
             let svc =
                 hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -274,7 +314,7 @@ async fn accept_loop(listener: TcpListener, router: axum::Router, mut stop: watc
                 });
             let _ = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), svc)
+                .serve_connection(TokioIo::new(surface::JsonErrors::new(stream, bodies)), svc)
                 .await;
         });
     }
@@ -294,28 +334,55 @@ fn method_filter(m: hookspec_spec::Method) -> MethodFilter {
 
 /// One route per endpoint of every API, plus the admin routes.
 fn router(shared: &Arc<Shared>) -> axum::Router {
-    let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
+    // Per path: its method router, the API, and the methods it allows (for `Allow`).
+    let mut by_path: BTreeMap<String, (MethodRouter, Arc<Api>, Vec<&'static str>)> =
+        BTreeMap::new();
     for api in &shared.apis {
         for (index, ep) in api.endpoints.iter().enumerate() {
             let path = format!("/{}{}", api.name, ep.path);
             let handler = {
                 let shared = shared.clone();
                 let api = api.clone();
-                move |params: Option<axum::extract::Path<HashMap<String, String>>>,
-                      req: axum::extract::Request| {
-                    let params = params.map(|p| p.0).unwrap_or_default();
-                    handlers::endpoint(shared, api, index, params, req)
-                }
+                move |req: axum::extract::Request| handlers::endpoint(shared, api, index, req)
             };
-            let entry = by_path.remove(&path).unwrap_or_default();
-            by_path.insert(path, entry.on(method_filter(ep.method), handler));
+            let (methods, _, mut allow) = by_path
+                .remove(&path)
+                .unwrap_or_else(|| (MethodRouter::new(), api.clone(), Vec::new()));
+            allow.push(ep.method.as_str());
+            if ep.method == hookspec_spec::Method::Get {
+                // axum answers HEAD with the GET route.
+                allow.push("HEAD");
+            }
+            by_path.insert(
+                path,
+                (
+                    methods.on(method_filter(ep.method), handler),
+                    api.clone(),
+                    allow,
+                ),
+            );
         }
     }
     let mut router = axum::Router::new();
-    for (path, methods) in by_path {
-        router = router.route(&path, methods);
+    for (path, (methods, api, allow)) in by_path {
+        let allow = allow.join(", ");
+        let not_allowed = move |req: axum::extract::Request| {
+            let api = api.clone();
+            let allow = allow.clone();
+            async move { handlers::method_not_allowed(&api, &allow, req.method()) }
+        };
+        router = router.route(&path, methods.fallback(not_allowed));
     }
-    router.merge(handlers::admin(shared.clone()))
+    let not_found = {
+        let shared = shared.clone();
+        move |req: axum::extract::Request| {
+            let shared = shared.clone();
+            async move { handlers::not_found(&shared, &req) }
+        }
+    };
+    router
+        .merge(handlers::admin(shared.clone()))
+        .fallback(not_found)
 }
 
 /// A running emulator; stops when dropped or on [`RunningEmulator::shutdown`].
@@ -363,9 +430,16 @@ impl RunningEmulator {
         *lock(&self.shared.webhook_urls) = urls;
     }
 
-    /// Every request received so far.
+    /// The requests received, oldest first, as the bounded log keeps them (the latest
+    /// [`log::MAX_ENTRIES`] within [`log::MAX_BYTES`]; bodies cut, credentials redacted).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests).snapshot()
+    }
+
+    /// The token the admin routes require (`Authorization: Bearer <token>` or
+    /// [`ADMIN_TOKEN_HEADER`]). In-process helpers ([`RunningEmulator::inject`]…) need none.
+    pub fn admin_token(&self) -> &str {
+        &self.shared.admin_token
     }
 
     /// Stops accepting connections and waits for the accept loop to end.
@@ -391,6 +465,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub async fn serve(builder: EmulatorBuilder) -> Result<(), MockError> {
     let running = builder.start().await?;
     eprintln!("hookspec emulator listening on http://{}", running.addr());
+    eprintln!("  admin token: {}", running.admin_token());
     for api in &running.shared.apis {
         eprintln!(
             "  {}: {} (key: {})",
