@@ -163,13 +163,49 @@ async fn invalid_bodies_are_400s_naming_the_field() {
     assert_eq!(status, 400);
     assert_eq!(body["details"][0]["field"], "zoneid");
 
+    // Strictness from the spec (api-specs/README.md, "How values are checked").
+    let (status, body) = raw_resend(&emu, r#"{"zoneid": 1234, "index": 0, "extra": 1}"#).await;
+    assert_eq!(status, 400, "the body model says deny_unknown");
+    assert_eq!(body["details"][0]["field"], "extra");
+    let (status, body) = raw_resend(&emu, r#"{"zoneid": 1234, "index": 0, "outfile": null}"#).await;
+    assert_eq!(status, 400, "null for a field that is not nullable");
+    assert_eq!(body["details"][0]["field"], "outfile");
+    let (status, body) = raw_resend(&emu, r#"{"zoneid": 9223372036854775808, "index": 0}"#).await;
+    assert_eq!(status, 400, "2^63 is out of range");
+    assert_eq!(body["details"][0]["field"], "zoneid");
+    let (status, _) = raw_resend(&emu, r#"{"zoneid": 1234.0, "index": 0.0}"#).await;
+    assert_eq!(status, 200, "integral floats are integers");
+    let (status, _) = raw_resend(&emu, r#"{"zoneid": 1234, "index": -498.0}"#).await;
+    assert_eq!(status, 404, "a valid integer, no such job");
+    // OmegaStream's error model has only `message`: the field is named there.
+    let resp = hookspec_tests::raw_http()
+        .post(format!(
+            "{}/webhooks/{ENDPOINT}/status",
+            emu.base_url("omegastream")
+        ))
+        .bearer_auth(DEFAULT_KEY)
+        .body(r#"{"active": "yes"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("active: expected true or false"),
+        "{body}"
+    );
+
     let (status, body) = raw_resend(&emu, "{not json").await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "Bad Request");
     assert!(
         emu.requests()
             .iter()
-            .all(|r| r.route == "fivecents.resend_notification")
+            .all(|r| r.route == "fivecents.resend_notification"
+                || r.route == "omegastream.set_webhook_endpoint_status")
     );
 }
 

@@ -417,10 +417,11 @@ fn now_secs() -> u64 {
 
 /// 5centscdn resend: find the job, POST its payload to every webhook URL, log the calls.
 async fn resend(shared: &Shared, api: &Api, body: &Value) -> Response {
-    let zoneid = body.get("zoneid").and_then(Value::as_i64);
+    // Integral floats (`0.0`) are integers too (`hookspec_spec::json_integer`).
+    let zoneid = body.get("zoneid").and_then(hookspec_spec::json_integer);
     let job = shared.jobs.iter().find(|j| {
         Some(j.zoneid) == zoneid
-            && (body.get("index").and_then(Value::as_i64) == Some(j.index)
+            && (body.get("index").and_then(hookspec_spec::json_integer) == Some(j.index)
                 || body.get("infile").and_then(Value::as_str) == Some(j.infile.as_str())
                 || body.get("outfile").and_then(Value::as_str) == Some(j.outfile.as_str()))
     });

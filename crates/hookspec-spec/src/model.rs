@@ -46,6 +46,9 @@ pub struct Api {
     pub enums: Vec<EnumDef>,
     /// Endpoints, sorted by file name.
     pub endpoints: Vec<Endpoint>,
+    /// Whether models refuse unknown fields unless they say otherwise (`deny_unknown` in the
+    /// API file; default `false`).
+    pub deny_unknown: bool,
     /// Where the API file starts.
     pub pos: Pos,
 }
@@ -54,6 +57,11 @@ impl Api {
     /// Looks a model up by name.
     pub fn model(&self, name: &str) -> Option<&Model> {
         self.models.iter().find(|m| m.name == name)
+    }
+
+    /// Whether `model` refuses unknown fields: its own `deny_unknown`, else the API's.
+    pub fn denies_unknown(&self, model: &Model) -> bool {
+        model.deny_unknown.unwrap_or(self.deny_unknown)
     }
 
     /// Looks an enum up by name.
@@ -234,6 +242,9 @@ pub struct Model {
     pub one_of: Vec<OneOf>,
     /// Example JSON of the model, if given.
     pub example: Option<String>,
+    /// Whether a JSON object with a key that is no field (nor alias) of the model is refused
+    /// (`deny_unknown = true`); `None`: the API's default ([`Api::deny_unknown`]).
+    pub deny_unknown: Option<bool>,
     /// Where the model is declared.
     pub pos: Pos,
 }

@@ -102,8 +102,31 @@ pub(crate) fn looks_like_rfc3339(s: &str) -> bool {
                 .all(|c| c.is_ascii_digit()))
 }
 
+/// The value of an integer field: a JSON integer within `i64`, or an integral float within
+/// `i64` (`-498.0`, as JSON Schema counts it an integer); `None` otherwise (a fraction, an
+/// integer over `i64::MAX` such as 2^63, not a number).
+pub fn json_integer(v: &Value) -> Option<i64> {
+    if let Some(i) = v.as_i64() {
+        return Some(i);
+    }
+    if v.is_u64() {
+        return None;
+    }
+    // 2^63 as f64 is exactly i64::MAX + 1: refuse it and above.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    v.as_f64()
+        .filter(|f| f.fract() == 0.0 && *f >= -LIMIT && *f < LIMIT)
+        .map(|f| f as i64)
+}
+
 impl Api {
     /// Every way `value` does not fit `ty` (empty when it fits).
+    ///
+    /// The rules, the same for the emulator, the CLI's body check and the spec's examples
+    /// (`api-specs/README.md`, "How values are checked"): an integer is a JSON integer within
+    /// `i64` or an integral float within it (`-498.0`); `null` only for a `nullable` field (an
+    /// optional one is omitted, not null); a key that is no field is refused when the model
+    /// (or the API) says `deny_unknown = true`.
     pub fn check_value(&self, ty: &TypeRef, value: &Value) -> Vec<ValueError> {
         let mut errors = Vec::new();
         self.check(ty, false, value, "", &mut errors);
@@ -125,12 +148,24 @@ impl Api {
                 }
             }
             TypeRef::Integer | TypeRef::UnixSeconds => {
-                let ok = v.is_i64()
-                    || v.is_u64()
+                let ok = json_integer(v).is_some()
                     || (lenient_str(v)
                         && v.as_str().is_some_and(|s| s.trim().parse::<i64>().is_ok()));
                 if !ok {
-                    fail("an integer");
+                    if v.is_number() {
+                        // An integer over i64, a fraction, or a huge float.
+                        let what = if v.is_u64() || v.as_f64().is_some_and(|f| f.fract() == 0.0) {
+                            "out of range for a 64-bit signed integer"
+                        } else {
+                            "not an integer"
+                        };
+                        out.push(ValueError {
+                            path: path.to_owned(),
+                            message: format!("expected an integer, found {v}: {what}"),
+                        });
+                    } else {
+                        fail("an integer");
+                    }
                 }
             }
             TypeRef::Float => {
@@ -152,7 +187,8 @@ impl Api {
                 None => fail("an RFC 3339 date-time string"),
             },
             TypeRef::UnixMillis => {
-                let ok = v.is_i64() || v.as_str().is_some_and(|s| s.trim().parse::<i64>().is_ok());
+                let ok = json_integer(v).is_some()
+                    || v.as_str().is_some_and(|s| s.trim().parse::<i64>().is_ok());
                 if !ok {
                     fail("milliseconds since the epoch (an integer or a string of digits)");
                 }
@@ -194,6 +230,25 @@ impl Api {
 
     fn check_model(&self, model: &Model, v: &Value, path: &str, out: &mut Vec<ValueError>) {
         let Some(obj) = v.as_object() else { return };
+        if self.denies_unknown(model) {
+            for key in obj.keys() {
+                let known = model
+                    .fields
+                    .iter()
+                    .any(|f| &f.name == key || f.aliases.contains(key));
+                if !known {
+                    let names: Vec<&str> = model.fields.iter().map(|f| f.name.as_str()).collect();
+                    out.push(ValueError {
+                        path: join(path, key),
+                        message: format!(
+                            "unknown field (`{}` accepts: {})",
+                            model.name,
+                            names.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
         let lookup = |f: &Field| {
             std::iter::once(&f.name)
                 .chain(&f.aliases)
@@ -233,7 +288,12 @@ impl Api {
                     message: "required field is missing".to_owned(),
                 }),
                 None => {}
-                Some(Value::Null) if field.is_option() || in_group => {}
+                Some(Value::Null) if field.nullable => {}
+                Some(Value::Null) if field.optional || in_group => out.push(ValueError {
+                    path: field_path,
+                    message: "null is not allowed (the field is optional, not nullable: omit it)"
+                        .to_owned(),
+                }),
                 Some(Value::String(s))
                     if field.zero_as_none && s.starts_with("0001-01-01T00:00:00") => {}
                 Some(value) => self.check(&field.ty, field.lenient, value, &field_path, out),
@@ -253,5 +313,79 @@ mod tests {
         assert!(looks_like_rfc3339("2022-10-01T00:00:00.123+02:00"));
         assert!(!looks_like_rfc3339("2026-04-25 12:29:13"));
         assert!(!looks_like_rfc3339("yesterday"));
+    }
+}
+
+#[cfg(test)]
+mod strictness {
+    use serde_json::json;
+
+    use crate::model::TypeRef;
+    use crate::{ApiSources, parse_api};
+
+    fn api(deny: &str) -> crate::Api {
+        let api_toml = format!(
+            "name = \"t\"\nbase_url = \"https://x.test\"\n{deny}\n\
+             [models.M]\n\
+             [models.M.fields.n]\ntype = \"integer\"\n\
+             [models.M.fields.o]\ntype = \"string\"\noptional = true\n\
+             [models.M.fields.z]\ntype = \"string\"\noptional = true\nnullable = true\n\
+             [models.Open]\ndeny_unknown = false\n\
+             [models.Open.fields.n]\ntype = \"integer\"\n"
+        );
+        let ep = "method = \"GET\"\npath = \"/m\"\n[response]\ntype = \"M\"\n";
+        let sources =
+            ApiSources::from_pairs(&[("t/api.toml", api_toml.as_str()), ("t/get_m.toml", ep)])
+                .unwrap();
+        parse_api(&sources).unwrap()
+    }
+
+    fn check(api: &crate::Api, model: &str, v: serde_json::Value) -> Vec<String> {
+        api.check_value(&TypeRef::Model(model.into()), &v)
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn integers_integral_floats_and_range() {
+        let a = api("");
+        assert!(check(&a, "M", json!({"n": -498})).is_empty());
+        assert!(
+            check(&a, "M", json!({"n": -498.0})).is_empty(),
+            "integral float"
+        );
+        assert!(check(&a, "M", json!({"n": i64::MAX})).is_empty());
+        let e = check(&a, "M", json!({"n": 9_223_372_036_854_775_808u64}));
+        assert!(
+            e[0].starts_with("n: ") && e[0].contains("out of range"),
+            "{e:?}"
+        );
+        let e = check(&a, "M", json!({"n": 1e19}));
+        assert!(e[0].contains("out of range"), "{e:?}");
+        let e = check(&a, "M", json!({"n": 1.5}));
+        assert!(e[0].contains("not an integer"), "{e:?}");
+    }
+
+    #[test]
+    fn null_only_for_nullable_fields() {
+        let a = api("");
+        assert!(check(&a, "M", json!({"n": 1, "z": null})).is_empty());
+        let e = check(&a, "M", json!({"n": 1, "o": null}));
+        assert!(e[0].starts_with("o: null is not allowed"), "{e:?}");
+    }
+
+    #[test]
+    fn unknown_fields_per_model_and_api_default() {
+        let lax = api("");
+        assert!(check(&lax, "M", json!({"n": 1, "extra": 2})).is_empty());
+        let strict = api("deny_unknown = true");
+        let e = check(&strict, "M", json!({"n": 1, "extra": 2}));
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("extra: unknown field"), "{e:?}");
+        assert!(
+            check(&strict, "Open", json!({"n": 1, "extra": 2})).is_empty(),
+            "the model's own `deny_unknown = false` wins"
+        );
     }
 }

@@ -143,7 +143,9 @@ fn alias_schema(f: &Field) -> Value {
     s
 }
 
-fn model_schema(m: &Model) -> Value {
+/// A model's schema; `deny_unknown` (the model's, else the API's) is `additionalProperties:
+/// false`.
+fn model_schema(m: &Model, deny_unknown: bool) -> Value {
     let mut props = Map::new();
     let mut required = Vec::new();
     // Object-level constraints: `oneOf` per "exactly one of" group, `anyOf` per required
@@ -170,6 +172,9 @@ fn model_schema(m: &Model) -> Value {
         }
     }
     let mut s = json!({"type": "object", "properties": props, "required": required});
+    if deny_unknown {
+        s["additionalProperties"] = json!(false);
+    }
     if !m.doc.is_empty() {
         s["description"] = json!(m.doc);
     }
@@ -525,7 +530,7 @@ pub fn export(api: &Api) -> Value {
     doc["paths"] = Value::Object(paths);
     let mut schemas = Map::new();
     for m in &api.models {
-        schemas.insert(m.name.clone(), model_schema(m));
+        schemas.insert(m.name.clone(), model_schema(m, api.denies_unknown(m)));
     }
     for e in &api.enums {
         schemas.insert(e.name.clone(), enum_schema(e));

@@ -265,6 +265,9 @@ impl Importer<'_> {
         {
             out.push_str(&format!("example = {}\n", toml_str(&json_text(ex))));
         }
+        if s.get("additionalProperties") == Some(&json!(false)) {
+            out.push_str("deny_unknown = true\n");
+        }
         let required: Vec<&str> = s
             .get("required")
             .and_then(Value::as_array)

@@ -19,6 +19,7 @@ pub(super) struct ApiHeader {
     pub(super) rate_limit: Option<RateLimit>,
     pub(super) error_models: Vec<(String, Pos)>,
     pub(super) error_examples: Vec<Example>,
+    pub(super) deny_unknown: bool,
     pub(super) pos: Pos,
 }
 
@@ -54,6 +55,7 @@ pub(super) fn read_api_header(
         Some(e) => read_errors(cx, e),
         None => (Vec::new(), Vec::new()),
     };
+    let deny_unknown = t.bool(cx, "deny_unknown").unwrap_or(false);
     read_models_and_enums(st, cx, &mut t);
     t.finish(cx, "the API file");
     Some(ApiHeader {
@@ -65,6 +67,7 @@ pub(super) fn read_api_header(
         rate_limit,
         error_models,
         error_examples,
+        deny_unknown,
         pos,
     })
 }

@@ -49,6 +49,7 @@ pub(super) fn read_model(
         .map(Spanned::into_inner)
         .unwrap_or_default();
     let example = t.string(cx, "example");
+    let deny_unknown = t.bool(cx, "deny_unknown");
     let mut fields: Vec<Field> = Vec::new();
     let mut wire_names: HashSet<String> = HashSet::new();
     for (fname, ft) in t.named_tables(cx, "fields") {
@@ -159,6 +160,7 @@ pub(super) fn read_model(
         fields,
         one_of,
         example: example.map(Spanned::into_inner),
+        deny_unknown,
         pos,
     })
 }

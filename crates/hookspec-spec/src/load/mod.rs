@@ -91,6 +91,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
         rate_limit,
         error_models,
         error_examples,
+        deny_unknown,
         pos,
     } = header;
     let api = Api {
@@ -105,6 +106,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
         models: st.models,
         enums: st.enums,
         endpoints,
+        deny_unknown,
         pos,
     };
     let mut diags = Vec::new();
