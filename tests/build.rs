@@ -49,7 +49,7 @@ fn main() {
 
 /// The endpoint scaffolded by `tests/scaffolded_endpoint.rs`'s build step.
 const NEW_ENDPOINT: (&str, &str, &str) = (
-    "get_webhook_endpoint",
+    "get_webhook_endpoint_detail",
     "GET",
     "/client/webhooks/{id}/detail",
 );

@@ -555,3 +555,138 @@ async fn the_request_log_redacts_credentials_and_needs_the_admin_token() {
     assert_eq!(resp.status(), 405);
     assert_eq!(resp.headers()["allow"], "GET, HEAD");
 }
+
+#[tokio::test]
+async fn declared_behaviour_create_list_status_get_delete() {
+    use omegastream::{CreateWebhookEndpoint, UpdateWebhookEndpoint, WebhookEndpointStatus};
+    let emu = start().await;
+    let client = omega(&emu, DEFAULT_KEY);
+    let before = client.list_webhook_endpoints().await.unwrap();
+    let created = client
+        .create_webhook_endpoint(&CreateWebhookEndpoint {
+            url: "https://hooks.example.com/new".into(),
+            description: Some("new one".into()),
+            events: vec![EventType::VideoUploaded],
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.id.len(), 24, "a generated id: {}", created.id);
+    assert!(created.active, "the declared default");
+    assert!(created.created_at.is_some() && created.updated_at.is_some());
+    let list = client.list_webhook_endpoints().await.unwrap();
+    assert_eq!(list.len(), before.len() + 1);
+    assert!(list.iter().any(|e| e.id == created.id));
+
+    let changed = client
+        .set_webhook_endpoint_status(&created.id, &WebhookEndpointStatus { active: false })
+        .await
+        .unwrap();
+    assert!(!changed.active);
+    let got = client.get_webhook_endpoint(&created.id).await.unwrap();
+    assert!(!got.active, "get shows the status change");
+    assert_eq!(got.url, "https://hooks.example.com/new");
+
+    let replaced = client
+        .update_webhook_endpoint(
+            &created.id,
+            &UpdateWebhookEndpoint {
+                url: "https://hooks.example.com/renamed".into(),
+                description: None,
+                events: vec![EventType::VideoDeleted],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(replaced.url, "https://hooks.example.com/renamed");
+    assert_eq!(
+        replaced.description, None,
+        "replace drops an absent optional field"
+    );
+    assert!(
+        !replaced.active,
+        "replace keeps what the body does not hold"
+    );
+
+    // A second endpoint with the same URL: 409 naming the field.
+    let err = client
+        .create_webhook_endpoint(&CreateWebhookEndpoint {
+            url: "https://hooks.example.com/renamed".into(),
+            description: None,
+            events: vec![],
+        })
+        .await
+        .unwrap_err();
+    let api = err.as_api().unwrap();
+    assert_eq!(api.status, 409);
+    let Some(omegastream::ApiErrorBody::ErrorBody(body)) = &api.body else {
+        panic!("{err:?}")
+    };
+    assert!(
+        body.message.contains("url: already used"),
+        "{}",
+        body.message
+    );
+
+    let deleted = client.delete_webhook_endpoint(&created.id).await.unwrap();
+    assert_eq!(deleted.message, "webhook endpoint deleted");
+    let err = client.get_webhook_endpoint(&created.id).await.unwrap_err();
+    assert_eq!(err.status().unwrap(), 404);
+    let Some(omegastream::ApiErrorBody::ErrorBody(body)) = &err.as_api().unwrap().body else {
+        panic!("{err:?}")
+    };
+    assert_eq!(body.message, "webhook endpoint not found");
+    assert_eq!(
+        client.list_webhook_endpoints().await.unwrap().len(),
+        before.len()
+    );
+
+    // Unknown ids are 404s on every operation; an invalid body is a 400 naming the field.
+    let err = client
+        .set_webhook_endpoint_status("nope", &WebhookEndpointStatus { active: true })
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().unwrap(), 404);
+    assert_eq!(
+        client
+            .delete_webhook_endpoint("nope")
+            .await
+            .unwrap_err()
+            .status()
+            .unwrap(),
+        404
+    );
+    let resp = hookspec_tests::raw_http()
+        .post(format!("{}/webhooks", emu.base_url("omegastream")))
+        .bearer_auth(DEFAULT_KEY)
+        .body(r#"{"url": 5, "events": []}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("url: expected a string"),
+        "{body}"
+    );
+
+    // State is per emulator instance.
+    let other = start().await;
+    assert_eq!(
+        omega(&other, DEFAULT_KEY)
+            .list_webhook_endpoints()
+            .await
+            .unwrap()
+            .len(),
+        before.len()
+    );
+}
+
+#[tokio::test]
+async fn declared_lists_of_5centscdn_job_logs() {
+    let emu = start().await;
+    let logs = five(&emu, DEFAULT_KEY).list_encode_jobs().await.unwrap();
+    assert_eq!(logs.logs_in_range.len(), 2);
+}

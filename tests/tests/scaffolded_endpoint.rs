@@ -1,5 +1,5 @@
 //! The spec workflow's "it builds" step: `tests/build.rs` ran `cargo xtask new-endpoint
-//! omegastream get_webhook_endpoint --method GET --path /client/webhooks/{id}/detail` on a copy
+//! omegastream get_webhook_endpoint_detail --method GET --path /client/webhooks/{id}/detail` on a copy
 //! of the specs and generated the code `cargo xtask regen` would snapshot; here it compiles,
 //! and the new function sends its request.
 
@@ -21,7 +21,7 @@ async fn the_scaffolded_endpoint_builds_and_calls_its_route() {
         .build()
         .unwrap();
 
-    let value: serde_json::Value = client.get_webhook_endpoint("w 1").await.unwrap();
+    let value: serde_json::Value = client.get_webhook_endpoint_detail("w 1").await.unwrap();
 
     assert_eq!(value, serde_json::json!({"id": "w1"}));
     let seen = server.requests();

@@ -93,17 +93,17 @@ fn new_endpoint_then_regen_then_check() {
     let file = scaffold::new_endpoint(
         tmp.path(),
         "omegastream",
-        "get_webhook_endpoint",
+        "get_webhook_endpoint_detail",
         "get",
         "/client/webhooks/{id}/detail",
     )
     .unwrap();
-    assert!(file.ends_with("api-specs/omegastream/get_webhook_endpoint.toml"));
+    assert!(file.ends_with("api-specs/omegastream/get_webhook_endpoint_detail.toml"));
     assert!(
         scaffold::new_endpoint(
             tmp.path(),
             "omegastream",
-            "get_webhook_endpoint",
+            "get_webhook_endpoint_detail",
             "GET",
             "/x"
         )
@@ -144,14 +144,14 @@ fn new_endpoint_then_regen_then_check() {
     )
     .unwrap();
     assert!(
-        snap.contains("pub async fn get_webhook_endpoint("),
+        snap.contains("pub async fn get_webhook_endpoint_detail("),
         "the skeleton generates a function"
     );
     let readme = std::fs::read_to_string(tmp.path().join("README.md")).unwrap();
-    assert!(readme.contains("`hookspec omegastream get-webhook-endpoint`"));
+    assert!(readme.contains("`hookspec omegastream get-webhook-endpoint-detail`"));
 
     assert!(
-        snap.contains("pub fn get_webhook_endpoint_builder("),
+        snap.contains("pub fn get_webhook_endpoint_detail_builder("),
         "and its builder"
     );
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
@@ -17,7 +17,7 @@ use crate::{ADMIN_TOKEN_HEADER, DropConnection, RecordedRequest, Shared, lock};
 /// Largest request body read.
 const MAX_BODY: usize = 1024 * 1024;
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut resp = (status, body.to_string()).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -61,7 +61,12 @@ pub(crate) fn error_body(
     Value::Object(obj)
 }
 
-fn api_error(api: &Api, status: StatusCode, message: &str, details: &[ValueError]) -> Response {
+pub(crate) fn api_error(
+    api: &Api,
+    status: StatusCode,
+    message: &str,
+    details: &[ValueError],
+) -> Response {
     // An error model without a `details` list still names the fields, in its message.
     let has_details = api
         .error_models
@@ -384,18 +389,34 @@ pub(crate) async fn endpoint(
         }
     }
 
-    match (api.name.as_str(), ep.name.as_str()) {
-        ("fivecents", "resend_notification") => resend(&shared, &api, &json_body).await,
-        ("omegastream", "list_webhook_events") => list_events(&shared, &api, &params),
-        ("omegastream", "get_webhook_event") => get_event(&shared, &api, &params),
-        // A response without a type (a 204) has no body.
-        _ if ep.response.ty.is_none() => StatusCode::from_u16(ep.response.status)
+    // A response without a type (a 204) has no body.
+    if ep.response.ty.is_none() && ep.emulator.is_none() {
+        return StatusCode::from_u16(ep.response.status)
             .unwrap_or(StatusCode::NO_CONTENT)
-            .into_response(),
-        _ => json_response(
+            .into_response();
+    }
+    // What the spec declares (`[emulator]`): a named effect, or an operation on a resource;
+    // without a declaration, the first example.
+    let Some(emu) = &ep.emulator else {
+        return json_response(
             StatusCode::from_u16(ep.response.status).unwrap_or(StatusCode::OK),
             &example_or_null(ep),
-        ),
+        );
+    };
+    let query: HashMap<String, String> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let call = crate::declared::Call {
+        api: &api,
+        ep,
+        params: &params,
+        query: &query,
+        body: &json_body,
+    };
+    match &emu.effect {
+        Some(name) => crate::effects::run(&shared, &call, emu, name).await,
+        None => crate::declared::run(&shared.store, &call, emu),
     }
 }
 
@@ -407,114 +428,6 @@ fn example_or_null(ep: &Endpoint) -> Value {
         .find_map(|e| e.response.as_deref())
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or(Value::Null)
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// 5centscdn resend: find the job, POST its payload to every webhook URL, log the calls.
-async fn resend(shared: &Shared, api: &Api, body: &Value) -> Response {
-    // Integral floats (`0.0`) are integers too (`hookspec_spec::json_integer`).
-    let zoneid = body.get("zoneid").and_then(hookspec_spec::json_integer);
-    let job = shared.jobs.iter().find(|j| {
-        Some(j.zoneid) == zoneid
-            && (body.get("index").and_then(hookspec_spec::json_integer) == Some(j.index)
-                || body.get("infile").and_then(Value::as_str) == Some(j.infile.as_str())
-                || body.get("outfile").and_then(Value::as_str) == Some(j.outfile.as_str()))
-    });
-    let Some(job) = job else {
-        return api_error(
-            api,
-            StatusCode::NOT_FOUND,
-            "no completed encode job matches",
-            &[],
-        );
-    };
-    let urls = lock(&shared.webhook_urls).clone();
-    let mut log = Vec::with_capacity(urls.len());
-    for url in urls {
-        let time = now_secs();
-        let payload = serde_json::to_vec(&job.payload).unwrap_or_default();
-        let request = shared
-            .http
-            .post(&url)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(payload);
-        let entry = match request.send().await {
-            Ok(resp) => {
-                let code = resp.status().as_u16();
-                match resp.text().await {
-                    Ok(text) => {
-                        json!({"time": time, "hook": url, "body": job.payload, "respCode": code, "respBody": text, "error": null})
-                    }
-                    Err(e) => {
-                        json!({"time": time, "hook": url, "body": job.payload, "respCode": code, "respBody": null, "error": e.to_string()})
-                    }
-                }
-            }
-            Err(e) => {
-                json!({"time": time, "hook": url, "body": job.payload, "respCode": null, "respBody": null, "error": e.to_string()})
-            }
-        };
-        log.push(entry);
-    }
-    json_response(StatusCode::OK, &Value::Array(log))
-}
-
-fn known_endpoint(shared: &Shared, id: &str) -> bool {
-    shared
-        .events
-        .iter()
-        .any(|e| e.get("endpoint_id").and_then(Value::as_str) == Some(id))
-}
-
-/// OmegaStream list: the endpoint's events as the list shows them (`ocid`, null `data` and
-/// `response`, zero `created_at`).
-fn list_events(shared: &Shared, api: &Api, params: &HashMap<String, String>) -> Response {
-    let id = params.get("id").map_or("", String::as_str);
-    if !known_endpoint(shared, id) {
-        return api_error(
-            api,
-            StatusCode::NOT_FOUND,
-            "webhook endpoint not found",
-            &[],
-        );
-    }
-    let items: Vec<Value> = shared
-        .events
-        .iter()
-        .filter(|e| e.get("endpoint_id").and_then(Value::as_str) == Some(id))
-        .map(|e| {
-            let mut item = e.clone();
-            if let Some(obj) = item.as_object_mut() {
-                if let Some(coid) = obj.remove("coid") {
-                    obj.insert("ocid".into(), coid);
-                }
-                obj.insert("created_at".into(), json!("0001-01-01T00:00:00Z"));
-                obj.insert("data".into(), Value::Null);
-                obj.insert("response".into(), Value::Null);
-            }
-            item
-        })
-        .collect();
-    json_response(StatusCode::OK, &Value::Array(items))
-}
-
-/// OmegaStream get: one event in full.
-fn get_event(shared: &Shared, api: &Api, params: &HashMap<String, String>) -> Response {
-    let id = params.get("id").map_or("", String::as_str);
-    let eid = params.get("eid").map_or("", String::as_str);
-    let event = shared.events.iter().find(|e| {
-        e.get("endpoint_id").and_then(Value::as_str) == Some(id)
-            && e.get("id").and_then(Value::as_str) == Some(eid)
-    });
-    match event {
-        Some(e) => json_response(StatusCode::OK, e),
-        None => api_error(api, StatusCode::NOT_FOUND, "webhook event not found", &[]),
-    }
 }
 
 /// An admin route's error: `{"error": …, "message": …}`.

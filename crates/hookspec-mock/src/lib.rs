@@ -34,6 +34,8 @@
 //!   `[REDACTED]`. Request bodies over 1 MiB are refused (413): memory stays bounded however
 //!   many large requests arrive (`crates/hookspec-cli/tests/flood.rs`).
 
+mod declared;
+mod effects;
 mod faults;
 mod handlers;
 mod log;
@@ -47,10 +49,10 @@ use std::time::Duration;
 use axum::routing::{MethodFilter, MethodRouter};
 use hookspec_spec::{Api, ApiSources};
 use hyper_util::rt::TokioIo;
-use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use effects::EFFECTS;
 pub use faults::{Fault, FaultRule};
 pub use log::RecordedRequest;
 
@@ -79,9 +81,6 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The seed state shipped with the crate.
-const SEED: &str = include_str!("../seed.json");
-
 /// What can go wrong starting the emulator.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -89,9 +88,9 @@ pub enum MockError {
     /// The embedded specs do not load (a bug: the build would have failed).
     #[error("the embedded specs are invalid: {0}")]
     Spec(String),
-    /// The seed state is not valid JSON of the expected shape.
-    #[error("invalid seed state: {0}")]
-    Seed(#[from] serde_json::Error),
+    /// An endpoint names an effect the emulator does not have ([`EFFECTS`]).
+    #[error("{0}")]
+    Effect(String),
     /// Binding or serving failed.
     #[error("cannot listen on 127.0.0.1:{port}: {source}")]
     Io {
@@ -105,38 +104,6 @@ pub enum MockError {
     Http(#[from] reqwest::Error),
 }
 
-/// An encode job of the 5centscdn seed state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Job {
-    /// Zone.
-    pub zoneid: i64,
-    /// Index within the zone.
-    pub index: i64,
-    /// Input file.
-    pub infile: String,
-    /// Output file.
-    pub outfile: String,
-    /// The completion payload re-POSTed by a resend.
-    pub payload: serde_json::Value,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct SeedFile {
-    fivecents: FivecentsSeed,
-    omegastream: OmegaSeed,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct FivecentsSeed {
-    webhook_urls: Vec<String>,
-    jobs: Vec<Job>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct OmegaSeed {
-    events: Vec<serde_json::Value>,
-}
-
 /// State shared by every connection.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -144,8 +111,7 @@ pub(crate) struct Shared {
     pub(crate) keys: HashMap<String, String>,
     pub(crate) default_key: String,
     pub(crate) webhook_urls: Mutex<Vec<String>>,
-    pub(crate) jobs: Vec<Job>,
-    pub(crate) events: Vec<serde_json::Value>,
+    pub(crate) store: declared::Store,
     pub(crate) faults: faults::Faults,
     pub(crate) requests: Mutex<log::RequestLog>,
     pub(crate) http: reqwest::Client,
@@ -206,7 +172,7 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Webhook URLs a 5centscdn resend POSTs to (replacing the seed's).
+    /// Webhook URLs a 5centscdn resend POSTs to (none by default).
     pub fn webhook_urls(mut self, urls: Vec<String>) -> Self {
         self.webhook_urls = Some(urls);
         self
@@ -228,18 +194,31 @@ impl EmulatorBuilder {
 
     /// Binds 127.0.0.1 and starts serving in the background.
     pub async fn start(self) -> Result<RunningEmulator, MockError> {
-        let seed: SeedFile = serde_json::from_str(SEED)?;
-        let apis = embedded_apis()?.into_iter().map(Arc::new).collect();
+        let apis: Vec<Arc<Api>> = embedded_apis()?.into_iter().map(Arc::new).collect();
+        for api in &apis {
+            for ep in &api.endpoints {
+                if let Some(effect) = ep.emulator.as_ref().and_then(|e| e.effect.as_deref())
+                    && !EFFECTS.contains(&effect)
+                {
+                    return Err(MockError::Effect(format!(
+                        "{}.{} names the unknown emulator effect `{effect}` (known: {})",
+                        api.name,
+                        ep.name,
+                        EFFECTS.join(", ")
+                    )));
+                }
+            }
+        }
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()?;
+        let apis_for_store = apis.clone();
         let shared = Arc::new(Shared {
             apis,
             keys: self.keys,
             default_key: self.default_key.unwrap_or_else(|| DEFAULT_KEY.to_owned()),
-            webhook_urls: Mutex::new(self.webhook_urls.unwrap_or(seed.fivecents.webhook_urls)),
-            jobs: seed.fivecents.jobs,
-            events: seed.omegastream.events,
+            webhook_urls: Mutex::new(self.webhook_urls.unwrap_or_default()),
+            store: declared::Store::seeded(&apis_for_store),
             faults: faults::Faults::default(),
             requests: Mutex::new(log::RequestLog::default()),
             http,

@@ -46,6 +46,8 @@ pub struct Api {
     pub enums: Vec<EnumDef>,
     /// Endpoints, sorted by file name.
     pub endpoints: Vec<Endpoint>,
+    /// The emulator's collections (`[resources.*]` of the API file).
+    pub resources: Vec<Resource>,
     /// Whether models refuse unknown fields unless they say otherwise (`deny_unknown` in the
     /// API file; default `false`).
     pub deny_unknown: bool,
@@ -62,6 +64,11 @@ impl Api {
     /// Whether `model` refuses unknown fields: its own `deny_unknown`, else the API's.
     pub fn denies_unknown(&self, model: &Model) -> bool {
         model.deny_unknown.unwrap_or(self.deny_unknown)
+    }
+
+    /// Looks a resource up by name.
+    pub fn resource(&self, name: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.name == name)
     }
 
     /// Looks an enum up by name.
@@ -459,6 +466,8 @@ pub struct Endpoint {
     pub pagination: Option<Pagination>,
     /// Examples.
     pub examples: Vec<Example>,
+    /// What the emulator does (`[emulator]`); `None`: it answers with the first example.
+    pub emulator: Option<Emulation>,
     /// The spec file's display path.
     pub file: Arc<str>,
     /// Where the endpoint file starts.
@@ -510,4 +519,120 @@ impl PageStyle {
             Self::Cursor { .. } => "cursor",
         }
     }
+}
+
+/// A collection the emulator keeps for an API (`[resources.<name>]` in the API file): items of
+/// one model, keyed by an id field, seeded from the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// snake_case name, what `[emulator] resource` refers to.
+    pub name: String,
+    /// The model of its items.
+    pub model: String,
+    /// The field holding each item's id (`id`); created items get 24 hex digits.
+    pub id_field: String,
+    /// The items it starts with (`seed`, a JSON array of the model, checked like an example).
+    pub seed: Vec<serde_json::Value>,
+    /// Field set to the time of a create (`created`), if any: RFC 3339 for a `datetime`,
+    /// seconds for `unix_seconds`.
+    pub created_field: Option<String>,
+    /// Field set to the time of every change (`updated`), if any.
+    pub updated_field: Option<String>,
+    /// Values a create fills in when the body does not give them (`defaults`, a JSON object).
+    pub defaults: serde_json::Map<String, serde_json::Value>,
+    /// Fields no two items may share: a create or change that would is a 409 (`unique`).
+    pub unique: Vec<String>,
+    /// The message of a 404 for an unknown id (`not_found`; default `<name> not found`).
+    pub not_found: String,
+    /// Where it is declared.
+    pub pos: Pos,
+}
+
+/// What the emulator does on one operation of a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Every item matching the filters.
+    List,
+    /// One item by id.
+    Get,
+    /// A new item from the body (generated id, timestamps, defaults).
+    Create,
+    /// Every field of the body model replaced from the body (absent optional ones removed).
+    Replace,
+    /// The fields the body gives, set.
+    Update,
+    /// The item removed.
+    Delete,
+    /// The fields named in `set`, set from the body.
+    Action,
+}
+
+impl Operation {
+    /// The spec's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::List => "list",
+            Self::Get => "get",
+            Self::Create => "create",
+            Self::Replace => "replace",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::Action => "action",
+        }
+    }
+
+    /// Every operation, in the spec's spelling.
+    pub const ALL: [Operation; 7] = [
+        Self::List,
+        Self::Get,
+        Self::Create,
+        Self::Replace,
+        Self::Update,
+        Self::Delete,
+        Self::Action,
+    ];
+
+    /// Whether the operation addresses one item (needs `id_param`).
+    pub fn addresses_one(self) -> bool {
+        !matches!(self, Self::List | Self::Create)
+    }
+}
+
+/// How list items differ from the items themselves (`[emulator.list_view]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListView {
+    /// Fields shown as `null` (`nulls`).
+    pub nulls: Vec<String>,
+    /// Fields shown under another wire name, `(field, name)` (`rename`).
+    pub rename: Vec<(String, String)>,
+    /// Fields shown with a fixed value, `(field, JSON value)` (`set`).
+    pub set: Vec<(String, serde_json::Value)>,
+}
+
+/// An endpoint's declared emulator behaviour (`[emulator]`): an operation on a resource, a
+/// named effect written in Rust, or both (the effect then runs with the resource).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Emulation {
+    /// The resource operated on.
+    pub resource: Option<String>,
+    /// The operation.
+    pub op: Option<Operation>,
+    /// The path parameter holding the item's id.
+    pub id_param: Option<String>,
+    /// `(field, parameter)`: only items whose field equals the path or query parameter.
+    pub filters: Vec<(String, String)>,
+    /// `(field, body field)`: what an `action` sets.
+    pub set: Vec<(String, String)>,
+    /// `(resource, path parameter)`: an item that must exist (else its 404) first.
+    pub parent: Option<(String, String)>,
+    /// A list answered inside the endpoint's first example, under this key (`items_field`).
+    pub items_field: Option<String>,
+    /// How list items are shown.
+    pub list_view: ListView,
+    /// A fixed response body instead of the item (`response`, JSON; e.g. a delete's message).
+    pub response: Option<serde_json::Value>,
+    /// A named effect implemented by the emulator in Rust (`effect`).
+    pub effect: Option<String>,
+    /// Where `[emulator]` starts.
+    pub pos: Pos,
 }

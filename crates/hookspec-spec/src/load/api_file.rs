@@ -57,6 +57,7 @@ pub(super) fn read_api_header(
     };
     let deny_unknown = t.bool(cx, "deny_unknown").unwrap_or(false);
     read_models_and_enums(st, cx, &mut t);
+    super::emulation::read_resources(st, cx, &mut t);
     t.finish(cx, "the API file");
     Some(ApiHeader {
         name: name?.into_inner(),

@@ -53,6 +53,7 @@ pub(super) fn read_endpoint(
         .map(|ex| read_example(cx, ex))
         .collect();
     read_models_and_enums(st, cx, &mut t);
+    let emulator = super::emulation::read_emulator(st, cx, &mut t, &name);
     t.finish(cx, "the endpoint file");
 
     if let (Some(segments), Some(path)) = (&segments, &path) {
@@ -85,6 +86,7 @@ pub(super) fn read_endpoint(
         response,
         pagination,
         examples,
+        emulator,
         file,
         pos,
     })

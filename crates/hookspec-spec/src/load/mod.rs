@@ -10,6 +10,7 @@
 
 mod api_file;
 mod dup_keys;
+mod emulation;
 mod endpoint;
 mod hints;
 mod items;
@@ -53,6 +54,10 @@ struct State {
     unknown_types: Vec<hints::PendingType>,
     /// Example literals as written, to point inside them.
     raw_strings: Vec<RawString>,
+    /// The emulator's resources (`[resources.*]` of the API file).
+    resources: Vec<Resource>,
+    /// Emulator declarations to check once every file is read.
+    emu_checks: Vec<emulation::Check>,
 }
 
 /// Parses and validates an API from its files' text.
@@ -104,6 +109,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
         error_models: error_models.into_iter().map(|(n, _)| n).collect(),
         error_examples,
         models: st.models,
+        resources: std::mem::take(&mut st.resources),
         enums: st.enums,
         endpoints,
         deny_unknown,
@@ -118,6 +124,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
             check_error_example(&api, text, &ex.pos, &mut diags);
         }
     }
+    emulation::check_emulation(&api, &st.emu_checks, &mut diags);
     // An unfilled `cargo xtask new-endpoint` skeleton: one message per TODO left.
     diags.extend(todo_markers(sources));
     if diags.is_empty() {

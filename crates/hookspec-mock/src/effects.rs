@@ -1,0 +1,100 @@
+//! Named effects: what an endpoint's `[emulator] effect = "<name>"` runs, for behaviour a
+//! declaration cannot say. Each one is here, and only here.
+//!
+//! - `resend_notifications` (5centscdn resend): looks the job up in the endpoint's resource
+//!   (`zoneid` and one of `index`, `infile`, `outfile`, the latter two in the log's `meta`),
+//!   really POSTs its completion payload to every configured webhook URL, and answers with the
+//!   log of those calls — what each receiver answered, or the error.
+
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use hookspec_spec::{Emulation, json_integer};
+use serde_json::{Value, json};
+
+use crate::declared::{Call, now_secs};
+use crate::handlers::{api_error, json_response};
+use crate::{Shared, lock};
+
+/// Every effect an endpoint may name.
+pub const EFFECTS: &[&str] = &["resend_notifications"];
+
+/// Runs the effect `name`.
+pub(crate) async fn run(shared: &Shared, call: &Call<'_>, emu: &Emulation, name: &str) -> Response {
+    match name {
+        "resend_notifications" => resend(shared, call, emu).await,
+        other => api_error(
+            call.api,
+            StatusCode::NOT_IMPLEMENTED,
+            &format!("unknown emulator effect `{other}`"),
+            &[],
+        ),
+    }
+}
+
+/// A string field of a log entry, at its top level or in its `meta`.
+fn text<'v>(job: &'v Value, key: &str) -> Option<&'v str> {
+    job.get(key)
+        .or_else(|| job.get("meta")?.get(key))
+        .and_then(Value::as_str)
+}
+
+async fn resend(shared: &Shared, call: &Call<'_>, emu: &Emulation) -> Response {
+    let api = call.api;
+    let body = call.body;
+    let resource = emu.resource.as_deref().unwrap_or("encode_jobs");
+    let not_found = api
+        .resource(resource)
+        .map_or("no completed encode job matches", |r| r.not_found.as_str());
+    // Integral floats (`0.0`) are integers too.
+    let zoneid = body.get("zoneid").and_then(json_integer);
+    let index = body.get("index").and_then(json_integer);
+    let infile = body.get("infile").and_then(Value::as_str);
+    let outfile = body.get("outfile").and_then(Value::as_str);
+    let jobs = shared.store.items(&api.name, resource);
+    let job = jobs.iter().find(|j| {
+        j.get("zoneid").and_then(json_integer) == zoneid
+            && ((index.is_some() && j.get("index").and_then(json_integer) == index)
+                || (infile.is_some() && text(j, "infile") == infile)
+                || (outfile.is_some() && text(j, "outfile") == outfile))
+    });
+    let Some(job) = job else {
+        return api_error(api, StatusCode::NOT_FOUND, not_found, &[]);
+    };
+    // The completion notification the job's webhooks received the first time.
+    let payload = json!([{
+        "event": "encode.completed",
+        "zoneid": job.get("zoneid"),
+        "index": job.get("index"),
+        "infile": text(job, "infile"),
+        "outfile": text(job, "outfile"),
+        "status": "completed",
+    }]);
+    let urls = lock(&shared.webhook_urls).clone();
+    let mut log = Vec::with_capacity(urls.len());
+    for url in urls {
+        let time = now_secs();
+        let request = shared
+            .http
+            .post(&url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(payload.to_string());
+        let entry = match request.send().await {
+            Ok(resp) => {
+                let code = resp.status().as_u16();
+                match resp.text().await {
+                    Ok(text) => {
+                        json!({"time": time, "hook": url, "body": payload, "respCode": code, "respBody": text, "error": null})
+                    }
+                    Err(e) => {
+                        json!({"time": time, "hook": url, "body": payload, "respCode": code, "respBody": null, "error": e.to_string()})
+                    }
+                }
+            }
+            Err(e) => {
+                json!({"time": time, "hook": url, "body": payload, "respCode": null, "respBody": null, "error": e.to_string()})
+            }
+        };
+        log.push(entry);
+    }
+    json_response(StatusCode::OK, &Value::Array(log))
+}
