@@ -9,13 +9,16 @@
 //!   401 in the API's error format. The key is [`DEFAULT_KEY`] unless set per API.
 //! - **Validation.** JSON bodies are checked against the spec (types, required fields,
 //!   "exactly one of" groups); a bad body is a 400 whose `details` name the fields.
-//! - **State.** Seeded from `seed.json` (encode jobs and webhook events); list and get read
-//!   the same events, list items carry null `data`/`response` and the zero `created_at`, as
-//!   the real API does; unknown ids are 404s.
-//! - **Resend** looks the job up and really POSTs its completion payload to every configured
-//!   webhook URL, answering with the log of those calls; a failing URL is logged with its
-//!   error and the others are still called.
-//! - **Endpoints without a behaviour of their own** answer with their spec's first example.
+//! - **Declared behaviour.** An endpoint's `[emulator]` table says what it does to the
+//!   API's resources (`[resources.*]`: collections seeded from the spec, per instance, in
+//!   memory): list (with filters), get, create, replace, update, delete, or an action that
+//!   sets fields, with 404s for unknown ids and 409s for `unique` clashes in the API's error
+//!   model (api-specs/README.md, "Emulator behaviour").
+//! - **Named effects** ([`EFFECTS`]) for what cannot be declared: `resend_notifications` looks
+//!   the job up and really POSTs its completion payload to every configured webhook URL,
+//!   answering with the log of those calls; a failing URL is logged with its error and the
+//!   others are still called.
+//! - **Endpoints without a declaration** answer with their spec's first example.
 //! - **Faults** per route ([`Fault`]): status, delay, dropped connection, truncated body,
 //!   malformed body, 429 with `Retry-After`, optionally for the next N requests only; from
 //!   Rust ([`RunningEmulator::inject`]) or over HTTP (`POST /__admin/faults`).

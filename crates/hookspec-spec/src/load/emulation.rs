@@ -528,3 +528,101 @@ pub(super) fn check_emulation(api: &Api, checks: &[Check], out: &mut Vec<Diagnos
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{ApiSources, parse_api};
+
+    const API: &str = r#"name = "t"
+base_url = "https://x.test"
+
+[models.Thing]
+[models.Thing.fields.id]
+type = "string"
+[models.Thing.fields.on]
+type = "bool"
+
+[resources.things]
+model = "Thing"
+seed = '''[{"id": "a", "on": true}]'''
+"#;
+
+    fn errors(api: &str, ep: &str) -> String {
+        let sources = ApiSources::from_pairs(&[("t/api.toml", api), ("t/ep.toml", ep)]).unwrap();
+        match parse_api(&sources) {
+            Ok(_) => String::new(),
+            Err(d) => d.to_string(),
+        }
+    }
+
+    const EP: &str = r#"method = "POST"
+path = "/things/{id}"
+[path_params.id]
+type = "string"
+[body.fields.on]
+type = "bool"
+[response]
+type = "Thing"
+"#;
+
+    #[test]
+    fn a_valid_declaration_loads() {
+        let ep = format!(
+            "{EP}[emulator]\nresource = \"things\"\nop = \"action\"\nid_param = \"id\"\nset = {{ on = \"on\" }}\n"
+        );
+        assert_eq!(errors(API, &ep), "");
+    }
+
+    #[test]
+    fn unknown_resource_operation_field_and_parameter_are_reported_at_their_position() {
+        let ep = format!("{EP}[emulator]\nresource = \"thngs\"\nop = \"get\"\nid_param = \"id\"\n");
+        let e = errors(API, &ep);
+        assert!(
+            e.contains("t/ep.toml:10:12: unknown resource `thngs`; did you mean `things`?"),
+            "{e}"
+        );
+
+        let ep = format!("{EP}[emulator]\nresource = \"things\"\nop = \"gett\"\n");
+        let e = errors(API, &ep);
+        assert!(
+            e.contains("t/ep.toml:11:6: unknown emulator operation `gett`; did you mean `get`?"),
+            "{e}"
+        );
+
+        let ep = format!(
+            "{EP}[emulator]\nresource = \"things\"\nop = \"action\"\nid_param = \"uid\"\nset = {{ of = \"on\" }}\n"
+        );
+        let e = errors(API, &ep);
+        assert!(
+            e.contains("t/ep.toml:12:12: `uid` is not a path parameter"),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "t/ep.toml:13:9: `set` field `of` is not a field of `Thing`; did you mean `on`?"
+            ),
+            "{e}"
+        );
+
+        let ep = format!("{EP}[emulator]\nresource = \"things\"\nop = \"get\"\n");
+        let e = errors(API, &ep);
+        assert!(e.contains("operation `get` needs `id_param`"), "{e}");
+    }
+
+    #[test]
+    fn resources_are_checked_too() {
+        let api = API
+            .replace("model = \"Thing\"", "model = \"Thing\"\nid = \"uid\"")
+            .replace(r#""on": true"#, r#""on": 1"#);
+        let ep = "method = \"GET\"\npath = \"/x\"\n[response]\ntype = \"Thing\"\n";
+        let e = errors(&api, ep);
+        assert!(
+            e.contains("t/api.toml:12:6: field `uid` is not a field of `Thing`"),
+            "{e}"
+        );
+        assert!(
+            e.contains("[0].on: expected true or false"),
+            "the seed is checked: {e}"
+        );
+    }
+}
