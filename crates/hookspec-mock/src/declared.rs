@@ -220,7 +220,7 @@ pub(crate) fn run(store: &Store, call: &Call<'_>, emu: &Emulation) -> Response {
         },
         Operation::Delete => {
             let removed = store.with(&api.name, rname, |items| {
-                let at = items.iter().position(|i| is_it(i))?;
+                let at = items.iter().position(&is_it)?;
                 Some(items.remove(at))
             });
             match removed {
