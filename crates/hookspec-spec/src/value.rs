@@ -126,7 +126,8 @@ impl Api {
     /// (`api-specs/README.md`, "How values are checked"): an integer is a JSON integer within
     /// `i64` or an integral float within it (`-498.0`); `null` only for a `nullable` field (an
     /// optional one is omitted, not null); a key that is no field is refused when the model
-    /// (or the API) says `deny_unknown = true`.
+    /// (or the API) says `deny_unknown = true`; an enum's value is one the spec lists (the
+    /// generated clients still decode others as `Unknown`).
     pub fn check_value(&self, ty: &TypeRef, value: &Value) -> Vec<ValueError> {
         let mut errors = Vec::new();
         self.check(ty, false, value, "", &mut errors);
@@ -142,11 +143,29 @@ impl Api {
         };
         let lenient_str = |v: &Value| lenient && v.is_string();
         match ty {
-            TypeRef::String | TypeRef::Enum(_) => {
+            TypeRef::String => {
                 if !(v.is_string() || (lenient && v.is_number())) {
                     fail("a string");
                 }
             }
+            TypeRef::Enum(name) => match (v.as_str(), self.enum_def(name)) {
+                (Some(text), Some(def)) if !def.values.iter().any(|x| x.value == text) => {
+                    let known: Vec<&str> = def.values.iter().map(|x| x.value.as_str()).collect();
+                    out.push(ValueError {
+                        path: path.to_owned(),
+                        message: format!(
+                            "`{text}` is not a `{name}` (one of: {})",
+                            known.join(", ")
+                        ),
+                    });
+                }
+                (Some(_), _) => {}
+                (None, _) => {
+                    if !(lenient && v.is_number()) {
+                        fail("a string");
+                    }
+                }
+            },
             TypeRef::Integer | TypeRef::UnixSeconds => {
                 let ok = json_integer(v).is_some()
                     || (lenient_str(v)
