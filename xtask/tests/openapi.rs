@@ -350,6 +350,9 @@ fn normalized(mut api: Api) -> Api {
         }
     };
     api.pos = p();
+    for r in &mut api.resources {
+        r.pos = p();
+    }
     for m in &mut api.models {
         m.pos = p();
         json(&mut m.example);
@@ -376,6 +379,9 @@ fn normalized(mut api: Api) -> Api {
         ep.response.pos = p();
         if let Some(pg) = &mut ep.pagination {
             pg.pos = p();
+        }
+        if let Some(e) = &mut ep.emulator {
+            e.pos = p();
         }
         for q in ep
             .path_params

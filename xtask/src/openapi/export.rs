@@ -448,6 +448,9 @@ fn operation(api: &Api, ep: &Endpoint) -> Value {
     if let Some(pg) = &ep.pagination {
         op["x-hookspec-pagination"] = pagination_json(pg);
     }
+    if let Some(e) = &ep.emulator {
+        op["x-hookspec-emulator"] = emulation_json(e);
+    }
     op
 }
 
@@ -473,6 +476,89 @@ fn pagination_json(pg: &hookspec_spec::Pagination) -> Value {
         }
     }
     v
+}
+
+/// `[emulator]` as `x-hookspec-emulator` (the keys of the spec, only those given).
+fn emulation_json(e: &hookspec_spec::Emulation) -> Value {
+    let pairs = |v: &[(String, String)]| {
+        v.iter()
+            .map(|(a, b)| (a.clone(), json!(b)))
+            .collect::<Map<_, _>>()
+    };
+    let mut o = Map::new();
+    if let Some(r) = &e.resource {
+        o.insert("resource".into(), json!(r));
+    }
+    if let Some(op) = e.op {
+        o.insert("op".into(), json!(op.as_str()));
+    }
+    if let Some(p) = &e.id_param {
+        o.insert("id_param".into(), json!(p));
+    }
+    if !e.filters.is_empty() {
+        o.insert("filters".into(), Value::Object(pairs(&e.filters)));
+    }
+    if !e.set.is_empty() {
+        o.insert("set".into(), Value::Object(pairs(&e.set)));
+    }
+    if let Some((r, p)) = &e.parent {
+        o.insert("parent".into(), json!({ r: p }));
+    }
+    if let Some(f) = &e.items_field {
+        o.insert("items_field".into(), json!(f));
+    }
+    let v = &e.list_view;
+    if !(v.nulls.is_empty() && v.rename.is_empty() && v.set.is_empty()) {
+        let mut lv = Map::new();
+        if !v.nulls.is_empty() {
+            lv.insert("nulls".into(), json!(v.nulls));
+        }
+        if !v.rename.is_empty() {
+            lv.insert("rename".into(), Value::Object(pairs(&v.rename)));
+        }
+        if !v.set.is_empty() {
+            lv.insert(
+                "set".into(),
+                v.set
+                    .iter()
+                    .map(|(k, x)| (k.clone(), x.clone()))
+                    .collect::<Map<_, _>>()
+                    .into(),
+            );
+        }
+        o.insert("list_view".into(), Value::Object(lv));
+    }
+    if let Some(r) = &e.response {
+        o.insert("response".into(), r.clone());
+    }
+    if let Some(f) = &e.effect {
+        o.insert("effect".into(), json!(f));
+    }
+    Value::Object(o)
+}
+
+/// `[resources.*]` as `x-hookspec-resources`.
+fn resources_json(api: &Api) -> Value {
+    api.resources
+        .iter()
+        .map(|r| {
+            let mut o = json!({"model": r.model, "id": r.id_field, "not_found": r.not_found, "seed": r.seed});
+            if let Some(c) = &r.created_field {
+                o["created"] = json!(c);
+            }
+            if let Some(u) = &r.updated_field {
+                o["updated"] = json!(u);
+            }
+            if !r.unique.is_empty() {
+                o["unique"] = json!(r.unique);
+            }
+            if !r.defaults.is_empty() {
+                o["defaults"] = Value::Object(r.defaults.clone());
+            }
+            (r.name.clone(), o)
+        })
+        .collect::<Map<_, _>>()
+        .into()
 }
 
 /// The OpenAPI 3.1 document of an API.
@@ -537,5 +623,8 @@ pub fn export(api: &Api) -> Value {
     }
     components.insert("schemas".into(), Value::Object(schemas));
     doc["components"] = Value::Object(components);
+    if !api.resources.is_empty() {
+        doc["x-hookspec-resources"] = resources_json(api);
+    }
     doc
 }

@@ -571,6 +571,7 @@ pub fn import(doc: &Value, name: &str) -> Result<Imported, String> {
         let extra = im.drain_extra_models();
         files[0].1.push_str(&extra);
     }
+    files[0].1.push_str(&resources_toml(doc));
     Ok(Imported {
         files,
         warnings: im.warnings,
@@ -867,7 +868,62 @@ fn import_operation(
         }
     }
     let _ = renames;
+    if let Some(e) = op.get("x-hookspec-emulator").and_then(Value::as_object) {
+        out.push_str(&emulator_toml(e));
+    }
     (format!("{op_id}.toml"), out)
+}
+
+/// A TOML value for a JSON scalar, a string table for an object of strings.
+fn toml_inline(v: &Value) -> String {
+    match v {
+        Value::String(s) => toml::Value::String(s.clone()).to_string(),
+        Value::Object(o) => {
+            let items: Vec<String> = o
+                .iter()
+                .map(|(k, x)| format!("{} = {}", toml_key(k), toml_inline(x)))
+                .collect();
+            format!("{{ {} }}", items.join(", "))
+        }
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(toml_inline).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `x-hookspec-emulator` back into `[emulator]`.
+fn emulator_toml(e: &serde_json::Map<String, Value>) -> String {
+    let mut out = String::from("\n[emulator]\n");
+    for (k, v) in e {
+        let text = match k.as_str() {
+            "response" => toml_str(&json_text(v)),
+            _ => toml_inline(v),
+        };
+        out.push_str(&format!("{} = {text}\n", toml_key(k)));
+    }
+    out
+}
+
+/// `x-hookspec-resources` back into `[resources.*]` of the API file.
+fn resources_toml(doc: &Value) -> String {
+    let mut out = String::new();
+    let Some(all) = doc.get("x-hookspec-resources").and_then(Value::as_object) else {
+        return out;
+    };
+    for (name, r) in all {
+        out.push_str(&format!("\n[resources.{}]\n", toml_key(name)));
+        let Some(r) = r.as_object() else { continue };
+        for (k, v) in r {
+            let text = match k.as_str() {
+                "seed" | "defaults" => toml_str(&json_text(v)),
+                _ => toml_inline(v),
+            };
+            out.push_str(&format!("{} = {text}\n", toml_key(k)));
+        }
+    }
+    out
 }
 
 impl Importer<'_> {
