@@ -13,6 +13,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         "omegastream.create_webhook_endpoint",
         "omegastream.update_webhook_endpoint",
         "omegastream.set_webhook_endpoint_status",
+        "omegastream.get_webhook_endpoint",
     ] {
         let _ = decode::<omegastream::WebhookEndpoint>(endpoint, ok, body());
     }

@@ -109,6 +109,9 @@ const DECODERS: &[(&str, Decoder)] = &[
     ("omegastream.set_webhook_endpoint_status", |b| {
         decode::<omegastream::WebhookEndpoint>("t", StatusCode::OK, b.to_vec().into()).is_ok()
     }),
+    ("omegastream.get_webhook_endpoint", |b| {
+        decode::<omegastream::WebhookEndpoint>("t", StatusCode::OK, b.to_vec().into()).is_ok()
+    }),
     ("omegastream.delete_webhook_endpoint", |b| {
         decode::<omegastream::Message>("t", StatusCode::OK, b.to_vec().into()).is_ok()
     }),

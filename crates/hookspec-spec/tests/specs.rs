@@ -324,7 +324,7 @@ type = "Nope"
         &[
             "api-specs/broken/get_thing.toml:1:10: invalid method `get` (expected GET, POST, PUT, PATCH, DELETE or HEAD)",
             "api-specs/broken/get_thing.toml:2:8: path parameter `{id}` is not declared; add `[path_params.id]`",
-            "api-specs/broken/get_thing.toml:3:1: unknown key `sumary` in the endpoint file; did you mean `summary`? (expected one of: body, doc, enums, examples, headers, idempotent, method, models, name, pagination, path, path_params, query, response, summary)",
+            "api-specs/broken/get_thing.toml:3:1: unknown key `sumary` in the endpoint file; did you mean `summary`? (expected one of: body, doc, emulator, enums, examples, headers, idempotent, method, models, name, pagination, path, path_params, query, response, summary)",
             "api-specs/broken/get_thing.toml:6:8: unknown model reference `Nope`: no model or enum of that name in this API",
         ],
     );
@@ -390,7 +390,7 @@ fn unknown_key() {
         "get_thing.toml",
         "method = \"GET\"\npath = \"/things\"\nidempotnet = true\n\n[response]\ntype = \"json\"\n",
         &[
-            "api-specs/broken/get_thing.toml:3:1: unknown key `idempotnet` in the endpoint file; did you mean `idempotent`? (expected one of: body, doc, enums, examples, headers, idempotent, method, models, name, pagination, path, path_params, query, response, summary)",
+            "api-specs/broken/get_thing.toml:3:1: unknown key `idempotnet` in the endpoint file; did you mean `idempotent`? (expected one of: body, doc, emulator, enums, examples, headers, idempotent, method, models, name, pagination, path, path_params, query, response, summary)",
         ],
     );
 }
