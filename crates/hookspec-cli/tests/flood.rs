@@ -12,7 +12,7 @@ const CONCURRENCY: usize = 4;
 /// The bound on the growth of the emulator's resident memory (and of its peak) over the flood.
 ///
 /// What the emulator may hold because of it: the request log, a ring of at most 2 MiB
-/// (`hookspec_mock`'s `log::MAX_BYTES`); per connection in flight, one body of at most 1 MiB
+/// (`hookspec_mock`'s `request_log::MAX_BYTES`); per connection in flight, one body of at most 1 MiB
 /// (bigger ones are refused with 413 unread) and hyper's read buffer (at most ~400 KiB): with
 /// [`CONCURRENCY`] connections about 6 MiB; plus what the allocator keeps cached per thread
 /// after freeing those buffers. 64 MiB leaves room for the allocator while staying far below

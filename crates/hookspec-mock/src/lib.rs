@@ -41,7 +41,7 @@ mod declared;
 mod effects;
 mod faults;
 mod handlers;
-mod log;
+pub mod request_log;
 mod surface;
 
 use std::collections::{BTreeMap, HashMap};
@@ -57,7 +57,7 @@ use tokio::sync::watch;
 
 pub use effects::EFFECTS;
 pub use faults::{Fault, FaultRule};
-pub use log::RecordedRequest;
+pub use request_log::RecordedRequest;
 
 /// The key every API accepts unless [`EmulatorBuilder::key`] sets another.
 pub const DEFAULT_KEY: &str = "hookspec-test-key";
@@ -116,7 +116,7 @@ pub(crate) struct Shared {
     pub(crate) webhook_urls: Mutex<Vec<String>>,
     pub(crate) store: declared::Store,
     pub(crate) faults: faults::Faults,
-    pub(crate) requests: Mutex<log::RequestLog>,
+    pub(crate) requests: Mutex<request_log::RequestLog>,
     pub(crate) http: reqwest::Client,
     pub(crate) admin_token: String,
 }
@@ -223,7 +223,7 @@ impl EmulatorBuilder {
             webhook_urls: Mutex::new(self.webhook_urls.unwrap_or_default()),
             store: declared::Store::seeded(&apis_for_store),
             faults: faults::Faults::default(),
-            requests: Mutex::new(log::RequestLog::default()),
+            requests: Mutex::new(request_log::RequestLog::default()),
             http,
             admin_token: self.admin_token.unwrap_or_else(random_token),
         });
@@ -413,7 +413,7 @@ impl RunningEmulator {
     }
 
     /// The requests received, oldest first, as the bounded log keeps them (the latest
-    /// [`log::MAX_ENTRIES`] within [`log::MAX_BYTES`]; bodies cut, credentials redacted).
+    /// [`request_log::MAX_ENTRIES`] within [`request_log::MAX_BYTES`]; bodies cut, credentials redacted).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).snapshot()
     }
