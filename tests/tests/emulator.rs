@@ -690,3 +690,76 @@ async fn declared_lists_of_5centscdn_job_logs() {
     let logs = five(&emu, DEFAULT_KEY).list_encode_jobs().await.unwrap();
     assert_eq!(logs.logs_in_range.len(), 2);
 }
+
+#[tokio::test]
+async fn delivered_events_join_the_history_with_the_receivers_answer() {
+    use omegastream::CreateWebhookEndpoint;
+    let receiver = Recorder::start(vec![Reply::json(202, "thanks")]).await;
+    let emu = start().await;
+    let client = omega(&emu, DEFAULT_KEY);
+    let endpoint = client
+        .create_webhook_endpoint(&CreateWebhookEndpoint {
+            url: receiver.url("/hook"),
+            description: None,
+            // A type no seed endpoint receives (their URLs are not on this machine).
+            events: vec![EventType::VideoDeleted],
+        })
+        .await
+        .unwrap();
+    assert!(
+        client
+            .list_webhook_events(&endpoint.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Not subscribed: nothing sent. Subscribed: one POST, recorded.
+    let none = emu
+        .deliver_omegastream_event("video.ready_to_watch", serde_json::json!({}))
+        .await;
+    assert!(none.is_empty());
+    let sent = emu
+        .deliver_omegastream_event("video.deleted", serde_json::json!({"uuid": "v1"}))
+        .await;
+    assert_eq!(
+        sent.len(),
+        1,
+        "only the new endpoint is active and subscribed"
+    );
+    let got = receiver.requests();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json()["type"], "video.deleted");
+
+    let list = client.list_webhook_events(&endpoint.id).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].response, None, "lists hide the response");
+    let full = client
+        .get_webhook_event(&endpoint.id, &list[0].id)
+        .await
+        .unwrap();
+    let response = full.response.unwrap();
+    assert_eq!(response.status_code, 202);
+    assert_eq!(response.body, "thanks");
+    assert_eq!(
+        full.data.unwrap().to_value(),
+        serde_json::json!({"uuid": "v1"})
+    );
+
+    // Over HTTP, with the admin token.
+    let resp = hookspec_tests::raw_http()
+        .post(format!("http://{}/__admin/omegastream/events", emu.addr()))
+        .bearer_auth(emu.admin_token())
+        .body(r#"{"type": "video.deleted", "data": null}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        client
+            .list_webhook_events(&endpoint.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}

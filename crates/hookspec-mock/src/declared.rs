@@ -52,8 +52,13 @@ impl Store {
         f(items)
     }
 
+    /// Appends an item to a resource.
+    pub(crate) fn push(&self, api: &str, resource: &str, item: Value) {
+        self.with(api, resource, |items| items.push(item));
+    }
+
     /// A new id: 24 hex digits, like the seed's (time, then a counter).
-    fn new_id(&self) -> String {
+    pub(crate) fn new_id(&self) -> String {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         format!("{:016x}{:08x}", now_secs() << 16 | (n >> 32), n as u32)
     }

@@ -31,6 +31,77 @@ pub(crate) async fn run(shared: &Shared, call: &Call<'_>, emu: &Emulation, name:
     }
 }
 
+/// Delivers an OmegaStream event of type `event_type` with `data` the way OmegaStream does:
+/// a POST of the event envelope to every active webhook endpoint (resource
+/// `webhook_endpoints`) subscribed to the type; each delivery, with what the receiver answered,
+/// joins the event history (resource `webhook_events`) that `list_webhook_events` and
+/// `get_webhook_event` show. Returns the events recorded.
+pub(crate) async fn deliver_omegastream_event(
+    shared: &Shared,
+    event_type: &str,
+    data: Value,
+) -> Vec<Value> {
+    const API: &str = "omegastream";
+    let endpoints = shared.store.items(API, "webhook_endpoints");
+    let mut recorded = Vec::new();
+    for ep in endpoints {
+        let subscribed = ep["events"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|t| t == event_type));
+        if ep["active"] != Value::Bool(true) || !subscribed {
+            continue;
+        }
+        let (Some(url), Some(endpoint_id)) = (ep["url"].as_str(), ep["id"].as_str()) else {
+            continue;
+        };
+        let now = now_secs();
+        let mut event = json!({
+            "id": shared.store.new_id(),
+            "created_at": crate::declared::rfc3339(now),
+            "coid": ep.get("coid").cloned().unwrap_or(Value::Null),
+            "api_version": "v1",
+            "created": now,
+            "type": event_type,
+            "data": data,
+            "endpoint_id": endpoint_id,
+            "response": null,
+        });
+        let sent = shared
+            .http
+            .post(url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(event.to_string())
+            .send()
+            .await;
+        event["response"] = match sent {
+            Ok(resp) => {
+                let status = resp.status();
+                let body = resp.text().await.unwrap_or_default();
+                let outcome = if status.is_success() {
+                    "succeeded"
+                } else {
+                    "failed"
+                };
+                json!({
+                    "status_code": status.as_u16(),
+                    "status": status.to_string(),
+                    "body": body,
+                    "message": format!("webhook event with type {event_type} {outcome}"),
+                })
+            }
+            Err(e) => json!({
+                "status_code": 0,
+                "status": "",
+                "body": "",
+                "message": format!("webhook event with type {event_type} failed: {e}"),
+            }),
+        };
+        shared.store.push(API, "webhook_events", event.clone());
+        recorded.push(event);
+    }
+    recorded
+}
+
 /// A string field of a log entry, at its top level or in its `meta`.
 fn text<'v>(job: &'v Value, key: &str) -> Option<&'v str> {
     job.get(key)

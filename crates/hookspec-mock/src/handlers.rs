@@ -516,6 +516,28 @@ pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
             }
         }
     };
+    let deliver = {
+        let shared = shared.clone();
+        move |body: Bytes| {
+            let shared = shared.clone();
+            async move {
+                let parsed: Result<Value, _> = serde_json::from_slice(&body);
+                let Some((ty, data)) = parsed.ok().and_then(|v| {
+                    Some((
+                        v.get("type")?.as_str()?.to_owned(),
+                        v.get("data").cloned().unwrap_or(Value::Null),
+                    ))
+                }) else {
+                    return admin_error(
+                        StatusCode::BAD_REQUEST,
+                        "expected {\"type\": \"<event type>\", \"data\": …}",
+                    );
+                };
+                let events = crate::effects::deliver_omegastream_event(&shared, &ty, data).await;
+                json_response(StatusCode::OK, &Value::Array(events))
+            }
+        }
+    };
     let not_allowed = |allow: &'static str| {
         move |req: Request| async move {
             let mut resp = admin_error(
@@ -566,6 +588,10 @@ pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
         .route(
             "/__admin/webhooks",
             put(webhooks).fallback(not_allowed("PUT")),
+        )
+        .route(
+            "/__admin/omegastream/events",
+            post(deliver).fallback(not_allowed("POST")),
         )
         .layer(axum::middleware::from_fn(guard))
 }

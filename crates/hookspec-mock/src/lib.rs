@@ -18,12 +18,16 @@
 //!   the job up and really POSTs its completion payload to every configured webhook URL,
 //!   answering with the log of those calls; a failing URL is logged with its error and the
 //!   others are still called.
+//! - **OmegaStream deliveries**: [`RunningEmulator::deliver_omegastream_event`] (or
+//!   `POST /__admin/omegastream/events`) POSTs an event to every active webhook endpoint
+//!   subscribed to its type and records each delivery, with the receiver's answer, in the
+//!   event history that the list and get endpoints show.
 //! - **Endpoints without a declaration** answer with their spec's first example.
 //! - **Faults** per route ([`Fault`]): status, delay, dropped connection, truncated body,
 //!   malformed body, 429 with `Retry-After`, optionally for the next N requests only; from
 //!   Rust ([`RunningEmulator::inject`]) or over HTTP (`POST /__admin/faults`).
 //! - **Admin routes:** `POST/DELETE /__admin/faults`, `GET /__admin/requests`,
-//!   `PUT /__admin/webhooks` (a JSON array of URLs). They need the admin token
+//!   `PUT /__admin/webhooks` (a JSON array of URLs), `POST /__admin/omegastream/events`. They need the admin token
 //!   ([`RunningEmulator::admin_token`]; random unless [`EmulatorBuilder::admin_token`] sets it),
 //!   as `Authorization: Bearer <token>` or [`ADMIN_TOKEN_HEADER`]; a missing or wrong token is a
 //!   JSON 401. The in-process helpers ([`RunningEmulator::inject`]…) need none.
@@ -405,6 +409,19 @@ impl RunningEmulator {
     /// Clears every fault.
     pub fn clear_faults(&self) {
         self.shared.faults.clear();
+    }
+
+    /// Delivers an OmegaStream event as OmegaStream does: POSTs it to every active webhook
+    /// endpoint subscribed to `event_type`, and records each delivery with the receiver's
+    /// answer in the event history that `list_webhook_events` and `get_webhook_event` show.
+    /// Returns the recorded events. Over HTTP: `POST /__admin/omegastream/events` with
+    /// `{"type": "...", "data": {...}}` (admin token required).
+    pub async fn deliver_omegastream_event(
+        &self,
+        event_type: &str,
+        data: serde_json::Value,
+    ) -> Vec<serde_json::Value> {
+        effects::deliver_omegastream_event(&self.shared, event_type, data).await
     }
 
     /// Replaces the webhook URLs a resend POSTs to.
