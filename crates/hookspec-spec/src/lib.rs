@@ -17,9 +17,11 @@ mod model;
 mod reader;
 mod types;
 mod value;
+mod webhooks;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use load::{ApiSources, SourceFile, parse_api, read_api_dir, read_specs_root, todo_markers};
 pub use model::*;
 pub use types::{parse_type, rust_ident};
 pub use value::{ValueError, json_integer};
+pub use webhooks::*;

@@ -51,6 +51,8 @@ pub struct Api {
     /// Whether models refuse unknown fields unless they say otherwise (`deny_unknown` in the
     /// API file; default `false`).
     pub deny_unknown: bool,
+    /// What the API POSTs to its users' webhook URLs (`webhooks.toml`), if declared.
+    pub webhooks: Option<crate::webhooks::Webhooks>,
     /// Where the API file starts.
     pub pos: Pos,
 }

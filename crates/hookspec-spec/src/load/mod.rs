@@ -20,6 +20,7 @@ mod pagination;
 mod sources;
 mod todo;
 mod validate;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -69,9 +70,12 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
     let api_index = LineIndex::new(Arc::from(sources.api.path.as_str()), &sources.api.text);
     let header = with_doc(&mut st, &api_index, &sources.api.text, read_api_header);
     let mut endpoints = Vec::new();
+    let mut pending_webhooks = None;
     for file in &sources.endpoints {
         let index = LineIndex::new(Arc::from(file.path.as_str()), &file.text);
-        if let Some(ep) = with_doc(&mut st, &index, &file.text, read_endpoint) {
+        if webhooks::is_webhooks_file(&file.path) {
+            pending_webhooks = with_doc(&mut st, &index, &file.text, webhooks::read_webhooks);
+        } else if let Some(ep) = with_doc(&mut st, &index, &file.text, read_endpoint) {
             endpoints.push(ep);
         }
     }
@@ -84,6 +88,11 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
     for ep in &endpoints {
         pagination::check_pagination(&mut st, ep);
     }
+    let hooks = if st.diags.is_empty() {
+        pending_webhooks.and_then(|p| webhooks::resolve_webhooks(&mut st, p))
+    } else {
+        None
+    };
     if !st.diags.is_empty() {
         return Err(finish(st.diags));
     }
@@ -113,6 +122,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
         enums: st.enums,
         endpoints,
         deny_unknown,
+        webhooks: hooks,
         pos,
     };
     let mut diags = Vec::new();
