@@ -14,6 +14,7 @@ mod docs;
 mod endpoints;
 mod models;
 mod types;
+mod webhooks;
 
 use hookspec_spec::Api;
 use proc_macro2::TokenStream;
@@ -41,6 +42,7 @@ pub fn generate_api_in(api: &Api, krate: &str) -> TokenStream {
     let models = api.models.iter().map(models::model);
     let enums = api.enums.iter().map(models::string_enum);
     let error_body = models::error_body(api);
+    let webhooks = webhooks::webhooks_module(api);
     quote! {
         #doc
         pub mod #module {
@@ -49,6 +51,7 @@ pub fn generate_api_in(api: &Api, krate: &str) -> TokenStream {
             #error_body
             #(#models)*
             #(#enums)*
+            #webhooks
         }
     }
 }

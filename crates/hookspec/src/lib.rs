@@ -36,6 +36,7 @@ mod error;
 mod retry;
 pub mod runtime;
 mod types;
+pub mod webhooks;
 
 #[doc(hidden)]
 pub mod __private;
@@ -48,7 +49,7 @@ pub use retry::RetryPolicy;
 pub use runtime::{CallOptions, ClientBuilder};
 pub use secrecy::SecretString;
 pub use types::{CivilDateTime, RawJson, TimeRange, Timestamp, UnixMillis, UnixSeconds};
-pub use {futures, reqwest, serde_json};
+pub use {futures, http, reqwest, serde_json};
 
 /// The Rust examples of the workspace README, compiled by `cargo test --doc`.
 #[cfg(doctest)]
@@ -70,4 +71,11 @@ pub static APIS: &[runtime::ApiEntry] = &[
         endpoints: omegastream::endpoints::ALL,
         spec_sources: omegastream::Client::SPEC_SOURCES,
     },
+];
+
+/// Every API of [`APIS`] whose spec declares webhooks, without its types: what `hookspec
+/// listen`, `hookspec trigger` and the emulator's deliveries work from.
+pub static WEBHOOKS: &[webhooks::WebhookApi] = &[
+    webhooks::WebhookApi::of::<fivecents::webhooks::Event>(),
+    webhooks::WebhookApi::of::<omegastream::webhooks::Event>(),
 ];
