@@ -223,7 +223,9 @@ impl<E: Events> Receiver<E> {
             Some(SignatureScheme::StandardWebhooks) => {
                 let now = s.now.unwrap_or_else(now_secs);
                 let tolerance = s.tolerance_seconds.unwrap_or(E::TOLERANCE_SECONDS);
-                webhook_id = Some(signature::verify(&s.secrets, headers, body, now, tolerance)?);
+                webhook_id = Some(signature::verify(
+                    &s.secrets, headers, body, now, tolerance,
+                )?);
                 true
             }
         };
@@ -341,7 +343,11 @@ pub fn __decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ParseError> 
     }
 }
 
-fn shape_error<T: DeserializeOwned>(text: &[u8], plain: serde_json::Error, prefix: &str) -> ParseError {
+fn shape_error<T: DeserializeOwned>(
+    text: &[u8],
+    plain: serde_json::Error,
+    prefix: &str,
+) -> ParseError {
     let mut de = serde_json::Deserializer::from_slice(text);
     let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Err(e) => (e.path().to_string(), e.into_inner().to_string()),
@@ -373,9 +379,8 @@ pub fn __decode_data<T: DeserializeOwned>(
     if let Some(w) = wrapper
         && let Some(inner) = nested(text, w)
     {
-        return serde_json::from_str::<T>(inner.get()).map_err(|e| {
-            shape_error::<T>(inner.get().as_bytes(), e, &format!("{field}.{w}"))
-        });
+        return serde_json::from_str::<T>(inner.get())
+            .map_err(|e| shape_error::<T>(inner.get().as_bytes(), e, &format!("{field}.{w}")));
     }
     Err(shape_error::<T>(text.as_bytes(), flat, field))
 }

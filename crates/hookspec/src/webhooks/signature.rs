@@ -106,10 +106,13 @@ pub(crate) fn verify(
     let msg_id = header(headers, HEADER_ID)?;
     let ts_text = header(headers, HEADER_TIMESTAMP)?;
     let signatures = header(headers, HEADER_SIGNATURE)?;
-    let timestamp: i64 = ts_text.trim().parse().map_err(|_| ParseError::InvalidHeader {
-        name: HEADER_TIMESTAMP,
-        reason: format!("`{ts_text}` is not a number of seconds"),
-    })?;
+    let timestamp: i64 = ts_text
+        .trim()
+        .parse()
+        .map_err(|_| ParseError::InvalidHeader {
+            name: HEADER_TIMESTAMP,
+            reason: format!("`{ts_text}` is not a number of seconds"),
+        })?;
     if timestamp.abs_diff(now) > tolerance_seconds {
         return Err(ParseError::StaleTimestamp {
             timestamp,
@@ -247,7 +250,10 @@ mod tests {
         let h = headers(EXPECTED, "yesterday");
         assert!(matches!(
             verify(&secrets, &h, PAYLOAD, TIMESTAMP, 300),
-            Err(ParseError::InvalidHeader { name: HEADER_TIMESTAMP, .. })
+            Err(ParseError::InvalidHeader {
+                name: HEADER_TIMESTAMP,
+                ..
+            })
         ));
         let h = headers(EXPECTED, "1614265330");
         assert_eq!(
