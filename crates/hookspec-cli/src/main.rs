@@ -1,12 +1,14 @@
 //! `hookspec`: one subcommand per spec'd endpoint (`hookspec <api> <endpoint> …`), the
-//! embedded emulator (`hookspec mock serve`), fault injection (`hookspec mock fault`) and a
-//! demo of the main job (`hookspec demo`).
+//! embedded emulator (`hookspec mock serve`), fault injection (`hookspec mock fault`), a
+//! demo of the main job (`hookspec demo`), and webhook tools: `hookspec listen` (receive and
+//! print typed events) and `hookspec trigger` (send a spec example as the provider would).
 //!
 //! With no `--base-url` and no key, endpoint commands run against the embedded, seeded
 //! emulator and say so on stderr: no network and no key needed.
 
 mod demo;
 mod exec;
+mod hooks;
 mod out;
 mod output;
 mod spec_cli;
@@ -125,6 +127,7 @@ fn root_command(apis: &[Api]) -> Command {
                     ),
             ),
     )
+    .subcommands(hooks::commands())
     .subcommand(
         Command::new("demo")
             .about("The main job against the embedded emulator: list events, show one, resend a job")
@@ -146,6 +149,8 @@ async fn run() -> Result<(), Failure> {
     match matches.subcommand() {
         Some(("mock", m)) => mock(m).await,
         Some(("demo", m)) => demo::run(m.get_flag("json")).await,
+        Some(("listen", m)) => hooks::listen(m).await,
+        Some(("trigger", m)) => hooks::trigger(&apis, m).await,
         Some((api_name, m)) => {
             let api = apis
                 .iter()

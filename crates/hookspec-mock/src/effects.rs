@@ -6,7 +6,7 @@
 //!   really POSTs its completion payload to every configured webhook URL, and answers with the
 //!   log of those calls — what each receiver answered, or the error.
 
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use hookspec_spec::{Emulation, json_integer};
 use serde_json::{Value, json};
@@ -66,26 +66,21 @@ pub(crate) async fn deliver_omegastream_event(
             "endpoint_id": endpoint_id,
             "response": null,
         });
-        let sent = shared
-            .http
-            .post(url)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(event.to_string())
-            .send()
-            .await;
+        // Sent as the provider sends a delivery: the same code as `hookspec trigger`.
+        let body = event.to_string();
+        let sent = crate::webhooks::deliver(&shared.http, url, body.as_bytes(), None).await;
         event["response"] = match sent {
-            Ok(resp) => {
-                let status = resp.status();
-                let body = resp.text().await.unwrap_or_default();
+            Ok(r) => {
+                let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
                 let outcome = if status.is_success() {
                     "succeeded"
                 } else {
                     "failed"
                 };
                 json!({
-                    "status_code": status.as_u16(),
+                    "status_code": r.status,
                     "status": status.to_string(),
-                    "body": body,
+                    "body": r.body,
                     "message": format!("webhook event with type {event_type} {outcome}"),
                 })
             }
@@ -144,22 +139,11 @@ async fn resend(shared: &Shared, call: &Call<'_>, emu: &Emulation) -> Response {
     let mut log = Vec::with_capacity(urls.len());
     for url in urls {
         let time = now_secs();
-        let request = shared
-            .http
-            .post(&url)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(payload.to_string());
-        let entry = match request.send().await {
-            Ok(resp) => {
-                let code = resp.status().as_u16();
-                match resp.text().await {
-                    Ok(text) => {
-                        json!({"time": time, "hook": url, "body": payload, "respCode": code, "respBody": text, "error": null})
-                    }
-                    Err(e) => {
-                        json!({"time": time, "hook": url, "body": payload, "respCode": code, "respBody": null, "error": e.to_string()})
-                    }
-                }
+        // Sent as the provider sends a delivery: the same code as `hookspec trigger`.
+        let body = payload.to_string();
+        let entry = match crate::webhooks::deliver(&shared.http, &url, body.as_bytes(), None).await {
+            Ok(r) => {
+                json!({"time": time, "hook": url, "body": payload, "respCode": r.status, "respBody": r.body, "error": null})
             }
             Err(e) => {
                 json!({"time": time, "hook": url, "body": payload, "respCode": null, "respBody": null, "error": e.to_string()})

@@ -47,6 +47,7 @@ mod faults;
 mod handlers;
 pub mod request_log;
 mod surface;
+pub mod webhooks;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;

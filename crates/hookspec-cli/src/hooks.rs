@@ -1,0 +1,167 @@
+//! `hookspec listen` and `hookspec trigger`: thin layers over `hookspec_mock::webhooks`.
+
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use hookspec::webhooks::{Secret, Settings};
+use hookspec_mock::webhooks::{ListenOptions, Listener, WebhookError, deliver, example_delivery};
+use hookspec_spec::Api;
+
+use crate::{Failure, out};
+
+fn secret_arg() -> Arg {
+    Arg::new("secret")
+        .long("secret")
+        .action(ArgAction::Append)
+        .help(
+            "Standard Webhooks secret (whsec_…), for APIs that sign; repeat while a secret rotates",
+        )
+}
+
+/// The two commands.
+pub(crate) fn commands() -> [Command; 2] {
+    [
+        Command::new("listen")
+            .about("Receive webhook deliveries on 127.0.0.1, print each typed event, answer 2xx")
+            .long_about(
+                "Receive webhook deliveries on 127.0.0.1 and print one line per event (or one JSON \
+                 object per line with --json). A delivery to /<api> is parsed as that API's; to any \
+                 other path, as the first API whose webhooks it fits. Accepted deliveries (and \
+                 repeated ones, marked DUPLICATE) are answered 200; bad ones a 4xx JSON error.",
+            )
+            .arg(
+                Arg::new("port")
+                    .long("port")
+                    .value_parser(value_parser!(u16))
+                    .default_value("8090")
+                    .help("Port on 127.0.0.1 (0 picks a free one)"),
+            )
+            .arg(Arg::new("forward-to").long("forward-to").help("Re-POST each accepted delivery to this URL"))
+            .arg(Arg::new("json").long("json").action(ArgAction::SetTrue).help("One JSON object per line"))
+            .arg(
+                Arg::new("count")
+                    .long("count")
+                    .value_parser(value_parser!(u64))
+                    .help("Stop after this many deliveries"),
+            )
+            .arg(secret_arg()),
+        Command::new("trigger")
+            .about("Send an API's example delivery of an event type, as the provider would")
+            .arg(Arg::new("api").required(true).help("The API (e.g. omegastream)"))
+            .arg(Arg::new("event-type").required(true).help("The event type (e.g. video.process_failed)"))
+            .arg(Arg::new("to").long("to").required(true).help("The URL to POST to"))
+            .arg(
+                Arg::new("set")
+                    .long("set")
+                    .action(ArgAction::Append)
+                    .help("field=value: set a field of the example (dotted path, e.g. data.status=uploaded; JSON values are read as JSON)"),
+            )
+            .arg(secret_arg()),
+    ]
+}
+
+fn secrets(m: &ArgMatches) -> Result<Vec<Secret>, Failure> {
+    m.get_many::<String>("secret")
+        .into_iter()
+        .flatten()
+        .map(|s| Secret::from_whsec(s).map_err(|e| Failure::Usage(e.to_string())))
+        .collect()
+}
+
+pub(crate) async fn listen(m: &ArgMatches) -> Result<(), Failure> {
+    let options = ListenOptions {
+        port: m.get_one::<u16>("port").copied().unwrap_or(8090),
+        forward_to: m.get_one::<String>("forward-to").cloned(),
+        settings: Settings {
+            secrets: secrets(m)?,
+            ..Settings::default()
+        },
+        ..ListenOptions::default()
+    };
+    let json = m.get_flag("json");
+    let count = m.get_one::<u64>("count").copied();
+    let mut listener = Listener::start(options)
+        .await
+        .map_err(|e| Failure::Other(e.to_string()))?;
+    let urls: Vec<String> = hookspec::WEBHOOKS
+        .iter()
+        .map(|a| listener.url(a.api))
+        .collect();
+    out::note(&format!(
+        "hookspec: listening on http://{} ({})",
+        listener.addr(),
+        urls.join(", ")
+    ));
+    let mut heard = 0u64;
+    loop {
+        if count.is_some_and(|c| heard >= c) {
+            return Ok(());
+        }
+        let next = tokio::select! {
+            h = listener.next() => h,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let Some(h) = next else { return Ok(()) };
+        heard += 1;
+        if json {
+            out::line(&h.to_json().to_string())?;
+        } else {
+            out::line(&h.line())?;
+        }
+    }
+}
+
+pub(crate) async fn trigger(apis: &[Api], m: &ArgMatches) -> Result<(), Failure> {
+    let name = m.get_one::<String>("api").map_or("", String::as_str);
+    let api = apis
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| Failure::Usage(format!("unknown API `{name}`")))?;
+    let event = m.get_one::<String>("event-type").map_or("", String::as_str);
+    let to = m.get_one::<String>("to").map_or("", String::as_str);
+    let sets = m
+        .get_many::<String>("set")
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            s.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .ok_or_else(|| Failure::Usage(format!("--set {s}: expected field=value")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = example_delivery(api, event, &sets).map_err(|e| match e {
+        WebhookError::Set(..) | WebhookError::UnknownEvent { .. } | WebhookError::NoWebhooks(_) => {
+            Failure::Usage(e.to_string())
+        }
+        other => Failure::Other(other.to_string()),
+    })?;
+    let bytes = serde_json::to_vec(&body).map_err(|e| Failure::Other(e.to_string()))?;
+    let secrets = secrets(m)?;
+    let msg_id = body
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .map_or_else(|| format!("msg_{}", fastrand_id()), str::to_owned);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Failure::Other(e.to_string()))?;
+    let signing = secrets.first().map(|s| (s, msg_id.as_str()));
+    let result = deliver(&http, to, &bytes, signing)
+        .await
+        .map_err(|e| Failure::Transport(e.to_string()))?;
+    let line = format!(
+        "{name} {event} → {to}: HTTP {} {}",
+        result.status,
+        result.body.trim()
+    );
+    if (200..300).contains(&result.status) {
+        out::line(&line)
+    } else {
+        Err(Failure::Api(line))
+    }
+}
+
+fn fastrand_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}")
+}
