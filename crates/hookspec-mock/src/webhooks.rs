@@ -347,6 +347,9 @@ impl Heard {
     }
 }
 
+/// Largest body the listener reads at all (each API's limit is usually far lower).
+const MAX_READ: usize = 64 * 1024 * 1024;
+
 struct ListenState {
     options: ListenOptions,
     dedup: InMemoryDedup,
@@ -386,12 +389,16 @@ impl Listener {
             http,
             heard: tx,
         });
-        let app = axum::Router::new().fallback(
-            move |uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
-                let state = state.clone();
-                async move { receive(&state, uri.path(), &headers, body).await }
-            },
-        );
+        let app = axum::Router::new()
+            .fallback(
+                move |uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
+                    let state = state.clone();
+                    async move { receive(&state, uri.path(), &headers, body).await }
+                },
+            )
+            // The receivers enforce each API's own limit (a 413 with a JSON error); axum's 2 MB
+            // default would answer first, in its own format.
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_READ));
         let (stop, mut stopped) = watch::channel(false);
         tokio::spawn(async move {
             let _ = axum::serve(listener, app)
