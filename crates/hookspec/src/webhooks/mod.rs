@@ -41,6 +41,7 @@ pub use error::ParseError;
 pub use extract::{Webhook, WebhookRejection};
 pub use signature::{
     HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Secret, SecretError, signed_headers,
+    verify as verify_signature,
 };
 
 use crate::RawJson;
@@ -223,9 +224,7 @@ impl<E: Events> Receiver<E> {
             Some(SignatureScheme::StandardWebhooks) => {
                 let now = s.now.unwrap_or_else(now_secs);
                 let tolerance = s.tolerance_seconds.unwrap_or(E::TOLERANCE_SECONDS);
-                webhook_id = Some(signature::verify(
-                    &s.secrets, headers, body, now, tolerance,
-                )?);
+                webhook_id = Some(verify_signature(&s.secrets, headers, body, now, tolerance)?);
                 true
             }
         };

@@ -95,8 +95,10 @@ fn header<'h>(headers: &'h http::HeaderMap, name: &'static str) -> Result<&'h st
 }
 
 /// Checks a delivery's Standard Webhooks headers against `secrets` (any one may match) at
-/// time `now`; returns the message id.
-pub(crate) fn verify(
+/// time `now` (seconds since the epoch), accepting timestamps within `tolerance_seconds` of
+/// it; returns the message id (`webhook-id`). [`Receiver::parse`](super::Receiver::parse)
+/// calls it for APIs that sign; it is public for deliveries checked apart from their parsing.
+pub fn verify(
     secrets: &[Secret],
     headers: &http::HeaderMap,
     body: &[u8],
