@@ -36,7 +36,9 @@ fn main() {
             .expect("utf-8 file name");
         let file = Path::new(&out).join(format!("{stem}.rs"));
         std::fs::write(&file, body).expect("OUT_DIR is writable");
-        let module = stem.trim_start_matches("snapshots__");
+        // `snapshots__fivecents` → `fivecents`; another test file's `webhook_snapshots__x`
+        // → `webhook_snapshots_x` (a module name must be snake case).
+        let module = stem.trim_start_matches("snapshots__").replace("__", "_");
         writeln!(
             index,
             "/// The `{module}` snapshot, compiled.\npub mod {module}_snapshot {{ include!(concat!(env!(\"OUT_DIR\"), \"/{stem}.rs\")); }}"

@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: every table of BENCHMARKS.md, printed as Markdown.
 //!
-//! - `overhead`, `decode`, `expansion`: `cargo bench -p hookspec-bench` (wall time and peak
+//! - `overhead`, `decode`, `receive`, `expansion`: `cargo bench -p hookspec-bench` (wall time and peak
 //!   memory, variants interleaved in one run);
 //! - `instructions`: the request overhead counted in instructions with callgrind, which does
 //!   not drift with the load of a shared machine;
@@ -14,9 +14,10 @@ use std::process::Command;
 use std::time::Instant;
 
 /// The sections, in the order they run.
-pub const SECTIONS: [&str; 6] = [
+pub const SECTIONS: [&str; 7] = [
     "overhead",
     "decode",
+    "receive",
     "expansion",
     "instructions",
     "compile",
@@ -34,7 +35,7 @@ pub fn run(root: &Path, sections: &[String], quick: bool) -> Result<(), String> 
         }
     }
     let wants = |s: &str| sections.is_empty() || sections.iter().any(|x| x == s);
-    let in_harness: Vec<&str> = ["overhead", "decode", "expansion"]
+    let in_harness: Vec<&str> = ["overhead", "decode", "receive", "expansion"]
         .into_iter()
         .filter(|s| wants(s))
         .collect();

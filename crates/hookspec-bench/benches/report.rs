@@ -1,6 +1,6 @@
 //! `cargo bench -p hookspec-bench` — every table of BENCHMARKS.md, measured side by side in
 //! one run (variants interleaved round by round, so that drift on a shared machine hits them
-//! alike). Sections: `overhead`, `decode`, `expansion`; pass names to run some only, and
+//! alike). Sections: `overhead`, `decode`, `receive`, `expansion`; pass names to run some only, and
 //! `--quick` for a short smoke run (what CI's `cargo clippy --all-targets` compiles).
 //!
 //! Only 127.0.0.1 is contacted; every loop is bounded.
@@ -12,7 +12,7 @@ use bytes::Bytes;
 use hookspec::omegastream;
 use hookspec::reqwest::StatusCode;
 use hookspec_bench::{
-    Clients, Endpoint, HandEvent, Variant, big_event, call, event_list, synthetic_api,
+    Clients, Endpoint, HandDelivery, HandEvent, Variant, big_event, call, event_list, synthetic_api,
 };
 use peak_alloc::PeakAlloc;
 
@@ -46,6 +46,9 @@ fn main() {
     // allocations would blur the peak-memory counts.
     if wants("decode") {
         decode(&opts);
+    }
+    if wants("receive") {
+        receive(&opts);
     }
     if wants("overhead") {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -333,6 +336,82 @@ fn decode(opts: &Opts) {
             hand.as_secs_f64() * 1e3,
             if r1 <= 1.05 { "met" } else { "missed" },
             if mem <= 1.5 { "met" } else { "missed" },
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2b. Receiving webhooks
+// ---------------------------------------------------------------------------------------
+
+/// Best per-event time of `f` over `rounds` rounds of `per_round` calls.
+fn per_event(rounds: u32, per_round: u32, mut f: impl FnMut() -> usize) -> Duration {
+    let mut best = Duration::MAX;
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let mut n = 0usize;
+        for _ in 0..per_round {
+            n = n.wrapping_add(black_box(f()));
+        }
+        black_box(n);
+        best = best.min(start.elapsed() / per_round);
+    }
+    best
+}
+
+fn receive(opts: &Opts) {
+    use hookspec::webhooks::{Secret, signed_headers, verify_signature};
+    let (rounds, per_round): (u32, u32) = if opts.quick { (2, 200) } else { (15, 20_000) };
+    println!(
+        "\n### Receive: one OmegaStream delivery, `webhooks::parse` vs hand-written serde (best of {rounds} rounds × {per_round})\n"
+    );
+    println!(
+        "| input | body | `omegastream::webhooks::parse` | hand-written serde (one pass) | parse ÷ hand-written | Standard Webhooks verification | verification ÷ parse |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let flat = omegastream::webhooks::EXAMPLE.as_bytes().to_vec();
+    let mut v: serde_json::Value = serde_json::from_slice(&flat).expect("example");
+    let video = v["data"].take();
+    v["data"] = serde_json::json!({ "video": video });
+    let nested = serde_json::to_vec(&v).expect("encode");
+    let headers = hookspec::http::HeaderMap::new();
+    let secret = Secret::from_whsec("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("secret");
+    for (name, body, hand_fits) in [
+        ("flat video", &flat, true),
+        ("nested `{\"video\": …}`", &nested, false),
+    ] {
+        let parse = per_event(rounds, per_round, || {
+            omegastream::webhooks::parse(&headers, body)
+                .map(|r| r.raw.len())
+                .expect("parse")
+        });
+        // The hand-written structs take the flat form only (the nested one needs a second
+        // model or an untagged enum): compared on the flat form.
+        let hand = if hand_fits {
+            Some(per_event(rounds, per_round, || {
+                serde_json::from_slice::<HandDelivery>(body)
+                    .map(|d| d.data.uuid.len())
+                    .expect("decode")
+            }))
+        } else {
+            None
+        };
+        let now = 1_700_000_000;
+        let signed = signed_headers(&secret, "msg_1", now, body);
+        let verify = per_event(rounds, per_round, || {
+            verify_signature(std::slice::from_ref(&secret), &signed, body, now, 300)
+                .map(|id| id.len())
+                .expect("verify")
+        });
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        println!(
+            "| {name} | {} B | {:.2} µs | {} | {} | {:.2} µs | {:.2} |",
+            body.len(),
+            us(parse),
+            hand.map_or("—".into(), |h| format!("{:.2} µs", us(h))),
+            hand.map_or("—".into(), |h| format!("{:.2}", ratio(parse, h))),
+            us(verify),
+            ratio(verify, parse),
         );
     }
 }

@@ -407,3 +407,63 @@ pub async fn call(c: &Clients, v: Variant, e: Endpoint) {
         }
     }
 }
+
+/// The hand-written model of an OmegaStream webhook delivery, as a developer would write it
+/// with serde for the same payload: the envelope and the flat video in one pass (event type
+/// and status as strings, JSON-shaped fields as `serde_json::Value`).
+#[derive(Debug, Deserialize)]
+pub struct HandDelivery {
+    /// Event id.
+    pub id: String,
+    /// Company id.
+    pub coid: String,
+    /// API version.
+    pub api_version: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// Event type.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The video.
+    pub data: HandVideo,
+    /// Endpoint id.
+    pub endpoint_id: String,
+    /// The endpoint's response (null when POSTed).
+    pub response: Option<HandResponse>,
+}
+
+/// The hand-written video of a delivery.
+#[derive(Debug, Deserialize)]
+pub struct HandVideo {
+    /// Video id.
+    pub uuid: String,
+    /// Status.
+    pub status: String,
+    /// Privacy.
+    pub privacy: Option<String>,
+    /// Playback URLs.
+    pub playback: Option<serde_json::Value>,
+    /// Playback URLs, v2.
+    pub playback_v2: Option<serde_json::Value>,
+    /// Input.
+    pub input: Option<serde_json::Value>,
+    /// Duration in seconds.
+    pub duration: Option<f64>,
+    /// Size in bytes.
+    pub size: Option<i64>,
+    /// Ready to stream.
+    pub ready_to_stream: Option<bool>,
+    /// Thumbnail.
+    pub thumbnail: Option<serde_json::Value>,
+    /// Storage.
+    pub storage: Option<serde_json::Value>,
+    /// Metadata.
+    pub meta: Option<HandMeta>,
+}
+
+/// The hand-written video metadata.
+#[derive(Debug, Deserialize)]
+pub struct HandMeta {
+    /// Failure reason.
+    pub failure: Option<String>,
+}
