@@ -15,7 +15,7 @@ fn schema_ref(name: &str) -> Value {
 }
 
 /// The JSON Schema of a spec type.
-fn type_schema(ty: &TypeRef) -> Value {
+pub(super) fn type_schema(ty: &TypeRef) -> Value {
     match ty {
         TypeRef::String => json!({"type": "string"}),
         TypeRef::Integer => json!({"type": "integer", "format": "int64"}),
@@ -614,6 +614,10 @@ pub fn export(api: &Api) -> Value {
         item[ep.method.as_str().to_ascii_lowercase()] = operation(api, ep);
     }
     doc["paths"] = Value::Object(paths);
+    if let Some((webhooks, ext)) = super::webhooks::export(api) {
+        doc["webhooks"] = webhooks;
+        doc["x-hookspec-webhooks"] = ext;
+    }
     let mut schemas = Map::new();
     for m in &api.models {
         schemas.insert(m.name.clone(), model_schema(m, api.denies_unknown(m)));
