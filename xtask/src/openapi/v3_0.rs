@@ -2,8 +2,8 @@
 //! with 3.0's schema dialect. `type: [T, "null"]` and `{type: null}` alternatives become
 //! `nullable: true`; a `$ref` with keywords beside it (which 3.0 ignores) becomes
 //! `allOf: [{$ref}]` with them; JSON Schema's `examples` array becomes `example`; `const`
-//! becomes a one-value `enum`; an empty `required` is left out. Example values are not
-//! touched.
+//! becomes a one-value `enum`; an empty `required` is left out; `webhooks` (3.1 only) is left
+//! out. Example values are not touched.
 
 use serde_json::{Map, Value, json};
 
@@ -11,6 +11,10 @@ use serde_json::{Map, Value, json};
 pub fn to_3_0(doc: &Value) -> Value {
     let mut doc = doc.clone();
     doc["openapi"] = json!("3.0.3");
+    // 3.0 has no `webhooks` (3.1's `x-hookspec-webhooks` extension stays, as it is).
+    if let Some(d) = doc.as_object_mut() {
+        d.remove("webhooks");
+    }
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
