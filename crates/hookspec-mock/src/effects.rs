@@ -141,7 +141,8 @@ async fn resend(shared: &Shared, call: &Call<'_>, emu: &Emulation) -> Response {
         let time = now_secs();
         // Sent as the provider sends a delivery: the same code as `hookspec trigger`.
         let body = payload.to_string();
-        let entry = match crate::webhooks::deliver(&shared.http, &url, body.as_bytes(), None).await {
+        let entry = match crate::webhooks::deliver(&shared.http, &url, body.as_bytes(), None).await
+        {
             Ok(r) => {
                 json!({"time": time, "hook": url, "body": payload, "respCode": r.status, "respBody": r.body, "error": null})
             }
