@@ -1,0 +1,465 @@
+//! The durable journal: the plan, then per item an intent written (and synced) before its
+//! request and an outcome after it.
+//!
+//! [`Journal`] is the small trait an application implements to keep the journal elsewhere
+//! (its own database); [`FileJournal`] is the embedded one: one append-only JSON-lines file,
+//! each record `fsync`ed before the call returns (see `ARCHITECTURE.md` for why not SQLite).
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Outcome, Plan, PlanItem, PlanKind};
+
+/// Format tag on the first line of a [`FileJournal`].
+pub const FORMAT: &str = "hookspec-recover/1";
+
+/// One record after the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Record {
+    /// A run starts.
+    Run {
+        /// Run number, from 1.
+        run: u32,
+        /// When it started (RFC 3339).
+        at: String,
+        /// Whether failed items were selected again.
+        retry_failed: bool,
+        /// Whether uncertain items were selected again.
+        resend_uncertain: bool,
+    },
+    /// The request of an item is about to be sent (written and synced before it is).
+    Intent {
+        /// Item key.
+        key: String,
+        /// Run number.
+        run: u32,
+    },
+    /// What came of an item's request.
+    Outcome {
+        /// Item key.
+        key: String,
+        /// Run number.
+        run: u32,
+        /// The outcome.
+        outcome: Outcome,
+    },
+    /// A run ended (all its items recorded).
+    RunEnd {
+        /// Run number.
+        run: u32,
+        /// Whether it was stopped before every selected item was sent.
+        interrupted: bool,
+    },
+}
+
+/// What a journal holds: its plan and its records in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The plan it was created with.
+    pub plan: Plan,
+    /// Every record after the plan.
+    pub records: Vec<Record>,
+}
+
+/// Why a journal cannot be used. Whatever the variant, nothing has been sent because of it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// Reading or writing failed (unreadable, unwritable, disk full…).
+    #[error("journal {location}: cannot {op}: {source}")]
+    Io {
+        /// The journal (its path).
+        location: String,
+        /// What was being done.
+        op: &'static str,
+        /// Cause.
+        source: io::Error,
+    },
+    /// The journal is not one this crate wrote, or was damaged.
+    #[error("journal {location} is corrupt at line {line}: {message}")]
+    Corrupt {
+        /// The journal (its path).
+        location: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The journal was made for another plan (other command, zone, window, target…).
+    #[error(
+        "journal {location} belongs to another plan: it holds {journal}, this run is {requested}; use another --journal file"
+    )]
+    OtherPlan {
+        /// The journal.
+        location: String,
+        /// The plan it holds.
+        journal: String,
+        /// The plan asked for.
+        requested: String,
+    },
+    /// A custom journal's own failure.
+    #[error("journal: {0}")]
+    Backend(String),
+}
+
+/// Where a recovery keeps its plan and records. Each method returns only once what it wrote is
+/// durable: an intent must be on disk before its request leaves.
+pub trait Journal: Send {
+    /// A short description for messages (a path).
+    fn location(&self) -> String;
+    /// What the journal holds; `None` when it is empty (never created).
+    fn load(&mut self) -> Result<Option<Loaded>, JournalError>;
+    /// Records the plan in an empty journal.
+    fn create(&mut self, plan: &Plan) -> Result<(), JournalError>;
+    /// Appends one record.
+    fn append(&mut self, record: &Record) -> Result<(), JournalError>;
+}
+
+/// One line of a [`FileJournal`].
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+enum Line {
+    Header {
+        format: String,
+        kind: PlanKind,
+        params: serde_json::Value,
+        items: usize,
+    },
+    Item(PlanItem),
+    Run {
+        run: u32,
+        at: String,
+        retry_failed: bool,
+        resend_uncertain: bool,
+    },
+    Intent {
+        key: String,
+        run: u32,
+    },
+    Outcome {
+        key: String,
+        run: u32,
+        outcome: Outcome,
+    },
+    RunEnd {
+        run: u32,
+        interrupted: bool,
+    },
+}
+
+impl From<Line> for Option<Record> {
+    fn from(line: Line) -> Self {
+        Some(match line {
+            Line::Header { .. } | Line::Item(_) => return None,
+            Line::Run {
+                run,
+                at,
+                retry_failed,
+                resend_uncertain,
+            } => Record::Run {
+                run,
+                at,
+                retry_failed,
+                resend_uncertain,
+            },
+            Line::Intent { key, run } => Record::Intent { key, run },
+            Line::Outcome { key, run, outcome } => Record::Outcome { key, run, outcome },
+            Line::RunEnd { run, interrupted } => Record::RunEnd { run, interrupted },
+        })
+    }
+}
+
+/// The embedded journal: one append-only JSON-lines file.
+///
+/// The plan is written to `<file>.tmp`, synced and renamed into place, so the file exists
+/// only with a whole plan. Each record is one line, written with one `write` and synced
+/// (`fdatasync`) before [`Journal::append`] returns. A last line without its newline (the
+/// process died while writing it) is ignored and cut off before the next append; any other
+/// line that does not parse makes the journal [`JournalError::Corrupt`].
+#[derive(Debug)]
+pub struct FileJournal {
+    path: PathBuf,
+    file: Option<File>,
+    /// Length of the valid prefix, as found by the last `load`.
+    valid_len: Option<u64>,
+}
+
+impl FileJournal {
+    /// A journal kept in `path` (nothing is read or written yet).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            file: None,
+            valid_len: None,
+        }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn io(&self, op: &'static str) -> impl FnOnce(io::Error) -> JournalError + '_ {
+        move |source| JournalError::Io {
+            location: self.path.display().to_string(),
+            op,
+            source,
+        }
+    }
+
+    fn corrupt(&self, line: usize, message: impl Into<String>) -> JournalError {
+        JournalError::Corrupt {
+            location: self.path.display().to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    fn open_for_append(&mut self) -> Result<&mut File, JournalError> {
+        if self.file.is_none() {
+            let mut file = OpenOptions::new()
+                .write(true)
+                .open(&self.path)
+                .map_err(self.io("open for writing"))?;
+            let len = match self.valid_len {
+                Some(len) => {
+                    // Cut off a torn last line before writing after it.
+                    file.set_len(len).map_err(self.io("truncate a torn line"))?;
+                    len
+                }
+                None => file.metadata().map_err(self.io("stat"))?.len(),
+            };
+            file.seek(SeekFrom::Start(len)).map_err(self.io("seek"))?;
+            self.file = Some(file);
+        }
+        Ok(self.file.as_mut().expect("just opened"))
+    }
+}
+
+fn sync_dir(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+impl Journal for FileJournal {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn load(&mut self) -> Result<Option<Loaded>, JournalError> {
+        self.file = None;
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io("open")(e)),
+        };
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut buf = Vec::new();
+        let mut offset = 0u64;
+        let mut line_no = 0usize;
+        let mut header: Option<(PlanKind, serde_json::Value, usize)> = None;
+        let mut items = Vec::new();
+        let mut records = Vec::new();
+        loop {
+            buf.clear();
+            let n = reader
+                .read_until(b'\n', &mut buf)
+                .map_err(self.io("read"))?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            if buf.last() != Some(&b'\n') {
+                // A torn last line: the process stopped while writing it. Its record never
+                // counted (the write had not returned), so it is dropped.
+                break;
+            }
+            offset += n as u64;
+            let line: Line = serde_json::from_slice(&buf[..n - 1])
+                .map_err(|e| self.corrupt(line_no, format!("not a journal record: {e}")))?;
+            match (line, &header) {
+                (
+                    Line::Header {
+                        format,
+                        kind,
+                        params,
+                        items: count,
+                    },
+                    None,
+                ) if line_no == 1 => {
+                    if format != FORMAT {
+                        return Err(self.corrupt(1, format!("unknown format `{format}`")));
+                    }
+                    items.reserve(count.min(1 << 20));
+                    header = Some((kind, params, count));
+                }
+                (_, None) => {
+                    return Err(self.corrupt(line_no, "the first line is not a journal header"));
+                }
+                (Line::Header { .. }, Some(_)) => {
+                    return Err(self.corrupt(line_no, "a second header"));
+                }
+                (Line::Item(item), Some((_, _, count))) => {
+                    if items.len() >= *count || !records.is_empty() {
+                        return Err(self.corrupt(line_no, "a plan item after the plan"));
+                    }
+                    items.push(item);
+                }
+                (other, Some((_, _, count))) => {
+                    if items.len() != *count {
+                        return Err(self.corrupt(
+                            line_no,
+                            format!("the plan has {} of its {count} items", items.len()),
+                        ));
+                    }
+                    if let Some(record) = Option::<Record>::from(other) {
+                        records.push(record);
+                    }
+                }
+            }
+        }
+        let Some((kind, params, count)) = header else {
+            if line_no == 0 || offset == 0 {
+                // An empty file: nothing was ever recorded.
+                self.valid_len = Some(0);
+                return Ok(None);
+            }
+            return Err(self.corrupt(1, "no journal header"));
+        };
+        if items.len() != count {
+            return Err(self.corrupt(
+                line_no,
+                format!("the plan has {} of its {count} items", items.len()),
+            ));
+        }
+        self.valid_len = Some(offset);
+        Ok(Some(Loaded {
+            plan: Plan {
+                kind,
+                params,
+                items,
+            },
+            records,
+        }))
+    }
+
+    fn create(&mut self, plan: &Plan) -> Result<(), JournalError> {
+        let tmp = {
+            let mut name = self.path.as_os_str().to_owned();
+            name.push(".tmp");
+            PathBuf::from(name)
+        };
+        let mut out = io::BufWriter::new(File::create(&tmp).map_err(self.io("create"))?);
+        let mut write = |line: &Line| -> io::Result<()> {
+            serde_json::to_writer(&mut out, line)?;
+            out.write_all(b"\n")
+        };
+        write(&Line::Header {
+            format: FORMAT.to_owned(),
+            kind: plan.kind,
+            params: plan.params.clone(),
+            items: plan.items.len(),
+        })
+        .map_err(self.io("write the plan"))?;
+        for item in &plan.items {
+            write(&Line::Item(item.clone())).map_err(self.io("write the plan"))?;
+        }
+        let file = out
+            .into_inner()
+            .map_err(|e| self.io("write the plan")(e.into_error()))?;
+        file.sync_all().map_err(self.io("sync the plan"))?;
+        drop(file);
+        std::fs::rename(&tmp, &self.path).map_err(self.io("rename the plan into place"))?;
+        sync_dir(&self.path).map_err(self.io("sync its directory"))?;
+        self.valid_len = None;
+        self.file = None;
+        Ok(())
+    }
+
+    fn append(&mut self, record: &Record) -> Result<(), JournalError> {
+        let line = match record.clone() {
+            Record::Run {
+                run,
+                at,
+                retry_failed,
+                resend_uncertain,
+            } => Line::Run {
+                run,
+                at,
+                retry_failed,
+                resend_uncertain,
+            },
+            Record::Intent { key, run } => Line::Intent { key, run },
+            Record::Outcome { key, run, outcome } => Line::Outcome { key, run, outcome },
+            Record::RunEnd { run, interrupted } => Line::RunEnd { run, interrupted },
+        };
+        let mut bytes = serde_json::to_vec(&line).map_err(|e| JournalError::Io {
+            location: self.location(),
+            op: "encode a record",
+            source: e.into(),
+        })?;
+        bytes.push(b'\n');
+        let path = self.path.display().to_string();
+        let io = |op: &'static str| {
+            let location = path.clone();
+            move |source| JournalError::Io {
+                location,
+                op,
+                source,
+            }
+        };
+        let file = self.open_for_append()?;
+        file.write_all(&bytes).map_err(io("append"))?;
+        file.sync_data().map_err(io("sync"))?;
+        Ok(())
+    }
+}
+
+/// A journal in memory (tests, dry runs, applications that keep nothing).
+#[derive(Debug, Default, Clone)]
+pub struct MemoryJournal {
+    /// What it holds.
+    pub content: Option<Loaded>,
+}
+
+impl Journal for MemoryJournal {
+    fn location(&self) -> String {
+        "(memory)".to_owned()
+    }
+
+    fn load(&mut self) -> Result<Option<Loaded>, JournalError> {
+        Ok(self.content.clone())
+    }
+
+    fn create(&mut self, plan: &Plan) -> Result<(), JournalError> {
+        self.content = Some(Loaded {
+            plan: plan.clone(),
+            records: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn append(&mut self, record: &Record) -> Result<(), JournalError> {
+        match &mut self.content {
+            Some(l) => {
+                l.records.push(record.clone());
+                Ok(())
+            }
+            None => Err(JournalError::Backend("append before create".into())),
+        }
+    }
+}

@@ -1,0 +1,672 @@
+//! # hookspec-recover
+//!
+//! Make every webhook notification of a time window arrive again, once.
+//!
+//! - [`fivecents`]: find the completed encode jobs of a window (the date-range job-log
+//!   endpoint, split into windows of at most 31 days) and resend each job's completion
+//!   notification once, within the API's rate limit, recording each job's webhook call log.
+//! - [`omegastream`]: OmegaStream has no resend API: list an endpoint's events of the window,
+//!   fetch each one in full and POST its envelope (with `data` byte for byte) to a URL you
+//!   name, once per (event, URL).
+//!
+//! Both go through the same steps: a [`Plan`] (the items, in order), a [`Journal`] that
+//! records the plan, then per item an *intent* (written and synced before the request) and an
+//! *outcome* (after it). Running again with the same journal resumes where it stopped. An item
+//! with an intent and no outcome — or whose request ended without a usable answer — *may have
+//! been delivered*: it is never sent again on its own; it is reported as uncertain and sent
+//! only with [`Options::resend_uncertain`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use hookspec_recover::{fivecents, FileJournal, Options};
+//!
+//! let client = hookspec::fivecents::Client::new("KEY")?;
+//! let params = fivecents::RecoverParams {
+//!     zone: 1234,
+//!     since: "2026-03-01T00:00:00Z".parse()?,
+//!     until: "2026-04-15T00:00:00Z".parse()?,
+//!     profile: None,
+//! };
+//! let mut journal = FileJournal::new("recover-1234.jsonl");
+//! let plan = fivecents::plan(&client, &params).await?;
+//! let report = fivecents::execute(&client, plan, &mut journal, &Options::default(), &|_| {}).await?;
+//! println!("{} delivered, {} uncertain", report.delivered, report.uncertain);
+//! # Ok(()) }
+//! ```
+
+pub mod fivecents;
+pub mod journal;
+pub mod omegastream;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+pub use journal::{FileJournal, Journal, JournalError, Loaded, MemoryJournal, Record};
+
+/// What a plan recovers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum PlanKind {
+    /// 5centscdn: resend the completion notifications of encode jobs.
+    #[serde(rename = "fivecents.recover")]
+    FivecentsRecover,
+    /// OmegaStream: POST event envelopes to a URL.
+    #[serde(rename = "omegastream.replay")]
+    OmegastreamReplay,
+}
+
+impl PlanKind {
+    /// `fivecents.recover` or `omegastream.replay`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FivecentsRecover => "fivecents.recover",
+            Self::OmegastreamReplay => "omegastream.replay",
+        }
+    }
+}
+
+/// The items to deliver, in order, and what they were chosen by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// What kind of recovery.
+    pub kind: PlanKind,
+    /// What the plan was made from (zone, window, target…): two plans with the same kind and
+    /// params are the same plan, and a journal holds one plan only.
+    pub params: serde_json::Value,
+    /// The items.
+    pub items: Vec<PlanItem>,
+}
+
+impl Plan {
+    /// `kind` and `params` in one line, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.kind.as_str(), self.params)
+    }
+}
+
+/// One thing to deliver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanItem {
+    /// Unique within the plan: `<zone>/<index>` for a job, the event id for an event.
+    pub key: String,
+    /// What the sender needs, and what a listing shows (kind-specific JSON).
+    pub detail: serde_json::Value,
+}
+
+/// How an item's request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Delivered, and every webhook call answered 2xx.
+    Delivered,
+    /// Delivered, but a webhook call failed (sent again with [`Options::retry_failed`]).
+    Failed,
+    /// Certainly not delivered (the server refused it, or it never left): sent again by the
+    /// next run.
+    NotSent,
+    /// May have been delivered (no usable answer): sent again only with
+    /// [`Options::resend_uncertain`].
+    Uncertain,
+}
+
+/// One webhook call of an item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HookCall {
+    /// The URL called.
+    pub hook: String,
+    /// Its HTTP status, if it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i64>,
+    /// What went wrong, if anything was reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// When (unix seconds), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<i64>,
+}
+
+impl HookCall {
+    /// Whether the call answered 2xx.
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// What came of one item's request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// How it ended.
+    pub status: Status,
+    /// The webhook calls it made (5centscdn: the resend's call log; replay: the one POST).
+    #[serde(default)]
+    pub calls: Vec<HookCall>,
+    /// The error, when the request failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Requests in flight at once (at least 1). The rate limit is the client's, shared by all.
+    pub concurrency: usize,
+    /// Also send the items whose last outcome was [`Status::Failed`].
+    pub retry_failed: bool,
+    /// Also send the items that may have been delivered ([`Status::Uncertain`], or an intent
+    /// without an outcome).
+    pub resend_uncertain: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            retry_failed: false,
+            resend_uncertain: false,
+        }
+    }
+}
+
+/// Where an item stands in a journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    /// Never sent.
+    Pending,
+    /// Last request: this status.
+    Done(Status),
+    /// An intent without an outcome: the process stopped while its request was out.
+    Interrupted,
+}
+
+impl ItemState {
+    /// Whether the item may have been delivered without an answer recorded.
+    pub fn is_uncertain(self) -> bool {
+        matches!(self, Self::Interrupted | Self::Done(Status::Uncertain))
+    }
+
+    /// A short name: `pending`, `delivered`, `failed`, `not_sent`, `uncertain`, `interrupted`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Interrupted => "interrupted",
+            Self::Done(Status::Delivered) => "delivered",
+            Self::Done(Status::Failed) => "failed",
+            Self::Done(Status::NotSent) => "not_sent",
+            Self::Done(Status::Uncertain) => "uncertain",
+        }
+    }
+}
+
+/// One item as the journal tells it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemView {
+    /// The item.
+    pub item: PlanItem,
+    /// Where it stands.
+    pub state: ItemState,
+    /// How many requests were sent for it (intents).
+    pub attempts: u32,
+    /// Its last outcome.
+    pub last: Option<Outcome>,
+}
+
+/// A run as the journal tells it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunView {
+    /// Run number.
+    pub run: u32,
+    /// When it started.
+    pub at: String,
+    /// Intents written in it.
+    pub sent: usize,
+    /// Whether it ended (`false`: the process stopped), and if so whether interrupted.
+    pub ended: Option<bool>,
+}
+
+/// What a journal holds, item by item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JournalView {
+    /// The plan's kind.
+    pub kind: PlanKind,
+    /// The plan's params.
+    pub params: serde_json::Value,
+    /// Every item, in plan order.
+    pub items: Vec<ItemView>,
+    /// Every run.
+    pub runs: Vec<RunView>,
+}
+
+impl JournalView {
+    /// Replays the records over the plan.
+    pub fn from_loaded(loaded: Loaded) -> Result<Self, String> {
+        let Loaded { plan, records } = loaded;
+        let index: HashMap<&str, usize> = plan
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.key.as_str(), i))
+            .collect();
+        if index.len() != plan.items.len() {
+            return Err("the plan has two items with the same key".into());
+        }
+        let mut states = vec![(ItemState::Pending, 0u32, None::<Outcome>); plan.items.len()];
+        let mut runs: Vec<RunView> = Vec::new();
+        for record in records {
+            match record {
+                Record::Run { run, at, .. } => runs.push(RunView {
+                    run,
+                    at,
+                    sent: 0,
+                    ended: None,
+                }),
+                Record::Intent { key, run } => {
+                    let i = *index
+                        .get(key.as_str())
+                        .ok_or_else(|| format!("an intent for `{key}`, not in the plan"))?;
+                    states[i].0 = ItemState::Interrupted;
+                    states[i].1 += 1;
+                    if let Some(r) = runs.iter_mut().rev().find(|r| r.run == run) {
+                        r.sent += 1;
+                    }
+                }
+                Record::Outcome { key, outcome, .. } => {
+                    let i = *index
+                        .get(key.as_str())
+                        .ok_or_else(|| format!("an outcome for `{key}`, not in the plan"))?;
+                    states[i].0 = ItemState::Done(outcome.status);
+                    states[i].2 = Some(outcome);
+                }
+                Record::RunEnd { run, interrupted } => {
+                    if let Some(r) = runs.iter_mut().rev().find(|r| r.run == run) {
+                        r.ended = Some(interrupted);
+                    }
+                }
+            }
+        }
+        let items = plan
+            .items
+            .into_iter()
+            .zip(states)
+            .map(|(item, (state, attempts, last))| ItemView {
+                item,
+                state,
+                attempts,
+                last,
+            })
+            .collect();
+        Ok(Self {
+            kind: plan.kind,
+            params: plan.params,
+            items,
+            runs,
+        })
+    }
+
+    /// Items per state name.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut c = BTreeMap::new();
+        for it in &self.items {
+            *c.entry(it.state.name()).or_default() += 1;
+        }
+        c
+    }
+
+    /// Per hook URL, the calls of every item's last outcome.
+    pub fn hooks(&self) -> BTreeMap<String, HookStats> {
+        let mut hooks = BTreeMap::new();
+        for it in &self.items {
+            if let Some(o) = &it.last {
+                add_calls(&mut hooks, &o.calls);
+            }
+        }
+        hooks
+    }
+}
+
+/// Calls made to one hook URL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct HookStats {
+    /// Answered 2xx.
+    pub succeeded: usize,
+    /// Anything else.
+    pub failed: usize,
+}
+
+fn add_calls(hooks: &mut BTreeMap<String, HookStats>, calls: &[HookCall]) {
+    for c in calls {
+        let s = hooks.entry(c.hook.clone()).or_default();
+        if c.succeeded() {
+            s.succeeded += 1;
+        } else {
+            s.failed += 1;
+        }
+    }
+}
+
+/// Progress of a run, given to the callback of `execute`.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Progress<'a> {
+    /// The run starts: `to_send` of the plan's `total` items are selected.
+    Started {
+        /// Items selected in this run.
+        to_send: usize,
+        /// Items in the plan.
+        total: usize,
+    },
+    /// One item's outcome is recorded.
+    Item {
+        /// Its key.
+        key: &'a str,
+        /// Its outcome.
+        outcome: &'a Outcome,
+        /// Items recorded so far in this run.
+        done: usize,
+        /// Items selected in this run.
+        to_send: usize,
+    },
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// Run number in the journal.
+    pub run: u32,
+    /// Items in the plan.
+    pub total: usize,
+    /// Items selected in this run.
+    pub selected: usize,
+    /// Items sent in this run.
+    pub sent: usize,
+    /// Of those: delivered with every hook 2xx.
+    pub delivered: usize,
+    /// Delivered with a failing hook.
+    pub failed: usize,
+    /// Certainly not delivered.
+    pub not_sent: usize,
+    /// May have been delivered.
+    pub uncertain: usize,
+    /// Whether the run was stopped before sending every selected item.
+    pub interrupted: bool,
+    /// Items the run left out because they may have been delivered (an earlier intent
+    /// without outcome, or an uncertain outcome) and `resend_uncertain` was off.
+    pub uncertain_skipped: Vec<String>,
+    /// Per hook URL, the calls made in this run.
+    pub hooks: BTreeMap<String, HookStats>,
+    /// Every item's state after the run.
+    pub states: BTreeMap<&'static str, usize>,
+}
+
+impl Report {
+    /// Whether anything still needs attention: an item not delivered, uncertain or left out.
+    pub fn complete(&self) -> bool {
+        !self.interrupted && self.states.get("delivered").copied() == Some(self.total)
+    }
+}
+
+/// Why a plan could not be made. Nothing has been sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The window ends before it starts.
+    #[error("the window ends ({until}) before it starts ({since})")]
+    ReversedWindow {
+        /// Start.
+        since: jiff::Timestamp,
+        /// End.
+        until: jiff::Timestamp,
+    },
+    /// The window is empty.
+    #[error("the window is empty: it starts and ends at {0}")]
+    EmptyWindow(jiff::Timestamp),
+    /// Another argument is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The zone appears in none of the window's logs.
+    #[error(
+        "zone {zone} is unknown: no job logs of the window name it (zones in range: {known:?})"
+    )]
+    UnknownZone {
+        /// The zone asked for.
+        zone: i64,
+        /// The zones the logs named.
+        known: Vec<i64>,
+    },
+    /// A 5centscdn call failed.
+    #[error("listing the jobs failed")]
+    Fivecents(#[source] hookspec::fivecents::Error),
+    /// An OmegaStream call failed.
+    #[error("listing the events failed")]
+    Omegastream(#[source] hookspec::omegastream::Error),
+}
+
+/// Why a run stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecoverError {
+    /// The journal cannot be used (nothing was sent when this comes before the first item;
+    /// later, in-flight items were recorded where possible and the run stopped).
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The plan given does not suit this function (another kind).
+    #[error("{0}")]
+    Plan(String),
+}
+
+/// The window checks shared by both kinds.
+pub(crate) fn check_window(since: jiff::Timestamp, until: jiff::Timestamp) -> Result<(), PlanError> {
+    if until < since {
+        return Err(PlanError::ReversedWindow { since, until });
+    }
+    if until == since {
+        return Err(PlanError::EmptyWindow(since));
+    }
+    Ok(())
+}
+
+/// Opens the journal for `plan`: creates it, or checks it holds the same plan and returns the
+/// journal's own view (its plan wins, so that a resume sends what was planned).
+pub fn open_journal(journal: &mut dyn Journal, plan: &Plan) -> Result<JournalView, JournalError> {
+    let loaded = match journal.load()? {
+        Some(l) => {
+            if l.plan.kind != plan.kind || l.plan.params != plan.params {
+                return Err(JournalError::OtherPlan {
+                    location: journal.location(),
+                    journal: l.plan.describe(),
+                    requested: plan.describe(),
+                });
+            }
+            l
+        }
+        None => {
+            journal.create(plan)?;
+            Loaded {
+                plan: plan.clone(),
+                records: Vec::new(),
+            }
+        }
+    };
+    let location = journal.location();
+    JournalView::from_loaded(loaded).map_err(|message| JournalError::Corrupt {
+        location,
+        line: 0,
+        message,
+    })
+}
+
+/// A flag that stops a run from taking new items (in-flight ones finish and are recorded).
+#[derive(Debug, Default)]
+pub struct StopFlag(AtomicBool);
+
+impl StopFlag {
+    /// A flag not yet raised.
+    pub const fn new() -> Self {
+        Self(AtomicBool::new(false))
+    }
+
+    /// Stops the run.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether it was raised.
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The run loop shared by both kinds.
+pub(crate) async fn run_plan<S, Fut>(
+    plan: &Plan,
+    journal: &mut dyn Journal,
+    options: &Options,
+    stop: &StopFlag,
+    progress: &(dyn Fn(&Progress<'_>) + Sync),
+    send: S,
+) -> Result<Report, RecoverError>
+where
+    S: Fn(PlanItem) -> Fut,
+    Fut: Future<Output = Outcome>,
+{
+    let view = open_journal(journal, plan)?;
+    let total = view.items.len();
+    let run = view.runs.iter().map(|r| r.run).max().unwrap_or(0) + 1;
+    let mut uncertain_skipped = Vec::new();
+    let mut selected = Vec::new();
+    for it in &view.items {
+        let take = match it.state {
+            ItemState::Pending | ItemState::Done(Status::NotSent) => true,
+            ItemState::Done(Status::Failed) => options.retry_failed,
+            ItemState::Done(Status::Uncertain) | ItemState::Interrupted => {
+                if !options.resend_uncertain {
+                    uncertain_skipped.push(it.item.key.clone());
+                }
+                options.resend_uncertain
+            }
+            ItemState::Done(Status::Delivered) => false,
+        };
+        if take {
+            selected.push(it.item.clone());
+        }
+    }
+    // Written (and synced) before anything is sent: an unwritable journal stops here.
+    journal.append(&Record::Run {
+        run,
+        at: jiff::Timestamp::now().to_string(),
+        retry_failed: options.retry_failed,
+        resend_uncertain: options.resend_uncertain,
+    })?;
+    let to_send = selected.len();
+    progress(&Progress::Started { to_send, total });
+
+    let journal = Mutex::new(journal);
+    let failure: Mutex<Option<JournalError>> = Mutex::new(None);
+    let halted = AtomicBool::new(false);
+    let done = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<(String, Outcome)>> = Mutex::new(Vec::new());
+    let record = |rec: Record| -> bool {
+        let mut j = journal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match j.append(&rec) {
+            Ok(()) => true,
+            Err(e) => {
+                halted.store(true, Ordering::SeqCst);
+                failure
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert(e);
+                false
+            }
+        }
+    };
+    futures_util::stream::iter(selected)
+        .take_while(|_| std::future::ready(!stop.is_stopped() && !halted.load(Ordering::SeqCst)))
+        .map(|item| {
+            let record = &record;
+            let send = &send;
+            let done = &done;
+            let outcomes = &outcomes;
+            async move {
+                let key = item.key.clone();
+                if !record(Record::Intent {
+                    key: key.clone(),
+                    run,
+                }) {
+                    return;
+                }
+                let outcome = send(item).await;
+                record(Record::Outcome {
+                    key: key.clone(),
+                    run,
+                    outcome: outcome.clone(),
+                });
+                let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+                progress(&Progress::Item {
+                    key: &key,
+                    outcome: &outcome,
+                    done: n,
+                    to_send,
+                });
+                outcomes
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((key, outcome));
+            }
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .for_each(|()| std::future::ready(()))
+        .await;
+
+    let journal = journal
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(e) = failure
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        return Err(e.into());
+    }
+    let outcomes = outcomes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let sent = outcomes.len();
+    let interrupted = sent < to_send;
+    journal.append(&Record::RunEnd { run, interrupted })?;
+    let count = |s: Status| outcomes.iter().filter(|(_, o)| o.status == s).count();
+    let mut hooks = BTreeMap::new();
+    let mut view = view;
+    let index: HashMap<String, usize> = view
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.item.key.clone(), i))
+        .collect();
+    for (key, o) in &outcomes {
+        add_calls(&mut hooks, &o.calls);
+        if let Some(&i) = index.get(key.as_str()) {
+            view.items[i].state = ItemState::Done(o.status);
+        }
+    }
+    let after = view.counts();
+    Ok(Report {
+        run,
+        total,
+        selected: to_send,
+        sent,
+        delivered: count(Status::Delivered),
+        failed: count(Status::Failed),
+        not_sent: count(Status::NotSent),
+        uncertain: count(Status::Uncertain),
+        interrupted,
+        uncertain_skipped,
+        hooks,
+        states: after,
+    })
+}
