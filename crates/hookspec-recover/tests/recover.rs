@@ -1,0 +1,564 @@
+//! 5centscdn recovery over 127.0.0.1: the plan across 31-day windows, exactly-once resends,
+//! crash and resume, `retry_failed`, faults of the emulator, bad input.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::{FakeJob, HOOK_A, HOOK_B, five_server};
+use hookspec_recover::fivecents::{self, RecoverParams};
+use hookspec_recover::{
+    FileJournal, ItemState, Journal, JournalError, JournalView, Options, PlanError, RecoverError,
+    Status,
+};
+use jiff::Timestamp;
+
+const ZONE: i64 = 1234;
+const T0_MS: i64 = 1_772_323_200_000; // 2026-03-01T00:00:00Z
+const DAY_MS: i64 = 86_400_000;
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap()
+}
+
+/// 300 jobs of the zone over 70 days (so three 31-day windows), one exactly on the first
+/// window boundary, plus jobs outside the window, of another zone and not completed.
+fn jobs() -> Vec<FakeJob> {
+    let mut jobs: Vec<FakeJob> = (0..300)
+        .map(|i| FakeJob {
+            zone: ZONE,
+            index: i,
+            completed_ms: Some(T0_MS + 1_000 + i * (70 * DAY_MS / 300)),
+            profile: if i % 2 == 0 { "12" } else { "13" },
+        })
+        .collect();
+    let more = [
+        (ZONE, 300, Some(T0_MS + 31 * DAY_MS)),       // on the boundary minute
+        (ZONE, 301, Some(T0_MS - 120_000)),           // before the window
+        (ZONE, 302, Some(T0_MS + 71 * DAY_MS)),       // after it
+        (ZONE, 303, None),                            // not completed
+        (999, 0, Some(T0_MS + 5 * DAY_MS)),           // another zone
+    ];
+    for (zone, index, completed_ms) in more {
+        jobs.push(FakeJob {
+            zone,
+            index,
+            completed_ms,
+            profile: "12",
+        });
+    }
+    jobs
+}
+
+fn params() -> RecoverParams {
+    RecoverParams {
+        zone: ZONE,
+        since: ts(T0_MS),
+        until: ts(T0_MS + 70 * DAY_MS),
+        profile: None,
+    }
+}
+
+fn expected_keys() -> BTreeSet<String> {
+    (0..=300).map(|i| format!("{ZONE}/{i}")).collect()
+}
+
+fn options(concurrency: usize) -> Options {
+    Options {
+        concurrency,
+        ..Options::default()
+    }
+}
+
+fn journal_in(dir: &tempfile::TempDir) -> FileJournal {
+    FileJournal::new(dir.path().join("journal.jsonl"))
+}
+
+fn view(j: &mut FileJournal) -> JournalView {
+    JournalView::from_loaded(j.load().unwrap().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn plan_covers_exactly_the_window_across_31_day_splits() {
+    let server = five_server(jobs()).await;
+    let plan = fivecents::plan(&server.client(1000), &params())
+        .await
+        .unwrap();
+    let keys: BTreeSet<String> = plan.items.iter().map(|i| i.key.clone()).collect();
+    assert_eq!(keys, expected_keys());
+    assert_eq!(plan.items.len(), 301, "the boundary job is planned once");
+    let ranges = server.ranges();
+    assert_eq!(ranges.len(), 3, "{ranges:?}");
+    assert_eq!(ranges[0], "2026-03-01 00:00 - 2026-04-01 00:00");
+    // In completion order.
+    let times: Vec<String> = plan
+        .items
+        .iter()
+        .map(|i| i.detail["completed"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted);
+
+    // A profile keeps its jobs only.
+    let only_12 = fivecents::plan(
+        &server.client(1000),
+        &RecoverParams {
+            profile: Some("12".into()),
+            ..params()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(only_12.items.len(), 151);
+    assert_eq!(server.total_resends(), 0, "planning sends nothing");
+}
+
+#[tokio::test]
+async fn every_job_is_resent_exactly_once_and_the_dry_run_plan_is_what_runs() {
+    let server = five_server(jobs()).await;
+    let client = server.client(1000);
+    let plan = fivecents::plan(&client, &params()).await.unwrap();
+    let planned: BTreeSet<(i64, i64)> = plan
+        .items
+        .iter()
+        .map(|i| (ZONE, i.detail["index"].as_i64().unwrap()))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = journal_in(&dir);
+    let report = fivecents::execute(&client, plan.clone(), &mut journal, &options(8), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 301);
+    assert_eq!(report.delivered, 301);
+    assert!(report.complete());
+    let resends = server.resends();
+    assert_eq!(resends.keys().copied().collect::<BTreeSet<_>>(), planned);
+    assert!(resends.values().all(|&n| n == 1), "{resends:?}");
+    assert_eq!(report.hooks[HOOK_A].succeeded, 301);
+    assert_eq!(report.hooks[HOOK_B].failed, 0);
+
+    // Running again with the same journal sends nothing.
+    let again = fivecents::execute(&client, plan, &mut journal, &options(8), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.sent, 0);
+    assert_eq!(server.total_resends(), 301);
+}
+
+#[tokio::test]
+async fn the_spec_rate_limit_bounds_the_run() {
+    let few: Vec<FakeJob> = jobs().into_iter().take(12).collect();
+    let server = five_server(few).await;
+    let client = server.client(5);
+    let plan = fivecents::plan(&client, &params()).await.unwrap();
+    assert_eq!(plan.items.len(), 12);
+    let started = Instant::now();
+    let mut journal = hookspec_recover::MemoryJournal::default();
+    let report = fivecents::execute(&client, plan, &mut journal, &options(8), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, 12);
+    // 1 list + 12 resends at 5/s with a burst of 5: at least (13 - 5) / 5 s.
+    assert!(started.elapsed() >= Duration::from_millis(1_500), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_crash_mid_run_resumes_with_the_rest_and_leaves_uncertain_items_alone() {
+    let server = five_server(jobs()).await;
+    server.state.lock().unwrap().resend_delay = Duration::from_millis(15);
+    let client = server.client(1000);
+    let plan = fivecents::plan(&client, &params()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+
+    // Crash: the run's task is aborted while requests are in flight.
+    let task = {
+        let (client, plan, path) = (client.clone(), plan.clone(), path.clone());
+        tokio::spawn(async move {
+            let mut journal = FileJournal::new(path);
+            fivecents::execute(&client, plan, &mut journal, &options(6), &|_| {}).await
+        })
+    };
+    while server.total_resends() < 60 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    task.abort();
+    let _ = task.await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    let mut journal = FileJournal::new(&path);
+    let before = view(&mut journal);
+    let interrupted: BTreeSet<String> = before
+        .items
+        .iter()
+        .filter(|i| i.state == ItemState::Interrupted)
+        .map(|i| i.item.key.clone())
+        .collect();
+    let delivered_before = before
+        .items
+        .iter()
+        .filter(|i| i.state == ItemState::Done(Status::Delivered))
+        .count();
+    assert!(delivered_before >= 40 && delivered_before < 301);
+    assert!(!interrupted.is_empty(), "requests were in flight at the abort");
+
+    // Resume: everything else is sent, the interrupted items are not.
+    let resumed = fivecents::execute(&client, plan.clone(), &mut journal, &options(6), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(resumed.sent, 301 - delivered_before - interrupted.len());
+    let skipped: BTreeSet<String> = resumed.uncertain_skipped.iter().cloned().collect();
+    assert_eq!(skipped, interrupted);
+    let resends = server.resends();
+    for i in 0..=300 {
+        let n = resends.get(&(ZONE, i)).copied().unwrap_or(0);
+        if interrupted.contains(&format!("{ZONE}/{i}")) {
+            // Its request may or may not have reached the server before the abort.
+            assert!(n <= 1, "interrupted job {i} was resent {n} times");
+        } else {
+            assert_eq!(n, 1, "job {i} was resent {n} times");
+        }
+    }
+
+    // Asked explicitly, the uncertain ones are sent (again: they had reached the server).
+    let forced = fivecents::execute(
+        &client,
+        plan,
+        &mut journal,
+        &Options {
+            resend_uncertain: true,
+            ..options(6)
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(forced.sent, interrupted.len());
+    assert!(forced.complete());
+    let resends = server.resends();
+    for i in 0..=300 {
+        let n = resends.get(&(ZONE, i)).copied().unwrap_or(0);
+        if interrupted.contains(&format!("{ZONE}/{i}")) {
+            assert!((1..=2).contains(&n), "interrupted job {i} was resent {n} times");
+        } else {
+            assert_eq!(n, 1, "job {i}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_journal_with_an_intent_and_no_outcome_is_not_resent() {
+    let server = five_server(jobs().into_iter().take(5).collect()).await;
+    let client = server.client(1000);
+    let plan = fivecents::plan(&client, &params()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = journal_in(&dir);
+    journal.create(&plan).unwrap();
+    journal
+        .append(&hookspec_recover::Record::Run {
+            run: 1,
+            at: "2026-05-01T00:00:00Z".into(),
+            retry_failed: false,
+            resend_uncertain: false,
+        })
+        .unwrap();
+    journal
+        .append(&hookspec_recover::Record::Intent {
+            key: format!("{ZONE}/2"),
+            run: 1,
+        })
+        .unwrap();
+    // And a torn line, as a process killed mid-write leaves it.
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(journal.path())
+            .unwrap();
+        f.write_all(br#"{"t":"intent","key":"1234/3","#).unwrap();
+    }
+    let mut journal = journal_in(&dir);
+    let report = fivecents::execute(&client, plan, &mut journal, &options(2), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 4);
+    assert_eq!(report.uncertain_skipped, vec![format!("{ZONE}/2")]);
+    assert!(!server.resends().contains_key(&(ZONE, 2)));
+    assert_eq!(report.states["interrupted"], 1);
+    // The journal still reads after the torn line was cut off.
+    let v = view(&mut journal);
+    assert_eq!(v.counts()["delivered"], 4);
+}
+
+#[tokio::test]
+async fn retry_failed_resends_only_the_jobs_whose_hooks_failed() {
+    let server = five_server(jobs().into_iter().take(10).collect()).await;
+    server.state.lock().unwrap().failing = [3, 7].into_iter().collect();
+    let client = server.client(1000);
+    let plan = fivecents::plan(&client, &params()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = journal_in(&dir);
+    let first = fivecents::execute(&client, plan.clone(), &mut journal, &options(4), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((first.delivered, first.failed), (8, 2));
+    assert_eq!(first.hooks[HOOK_A].succeeded, 10);
+    assert_eq!(first.hooks[HOOK_B].succeeded, 8);
+    assert_eq!(first.hooks[HOOK_B].failed, 2);
+
+    // A plain resume leaves failed jobs alone.
+    let plain = fivecents::execute(&client, plan.clone(), &mut journal, &options(4), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(plain.sent, 0);
+
+    server.state.lock().unwrap().failing.clear();
+    let retry = fivecents::execute(
+        &client,
+        plan,
+        &mut journal,
+        &Options {
+            retry_failed: true,
+            ..options(4)
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(retry.sent, 2);
+    assert!(retry.complete());
+    let resends = server.resends();
+    for i in 0..10 {
+        let want = if i == 3 || i == 7 { 2 } else { 1 };
+        assert_eq!(resends[&(ZONE, i)], want, "job {i}");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
+    let server = five_server(jobs()).await;
+    let client = server.client(1000);
+
+    let reversed = RecoverParams {
+        since: params().until,
+        until: params().since,
+        ..params()
+    };
+    assert!(matches!(
+        fivecents::plan(&client, &reversed).await,
+        Err(PlanError::ReversedWindow { .. })
+    ));
+    let empty = RecoverParams {
+        until: params().since,
+        ..params()
+    };
+    assert!(matches!(
+        fivecents::plan(&client, &empty).await,
+        Err(PlanError::EmptyWindow(_))
+    ));
+    let unknown = RecoverParams {
+        zone: 4242,
+        ..params()
+    };
+    match fivecents::plan(&client, &unknown).await {
+        Err(PlanError::UnknownZone { zone, known }) => {
+            assert_eq!(zone, 4242);
+            assert_eq!(known, vec![999, ZONE]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(server.ranges().len() <= 3, "the bad windows asked nothing");
+
+    let plan = fivecents::plan(&client, &params()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // Corrupt journal.
+    let corrupt = dir.path().join("corrupt.jsonl");
+    std::fs::write(&corrupt, "this is not a journal\n").unwrap();
+    let err = fivecents::execute(
+        &client,
+        plan.clone(),
+        &mut FileJournal::new(&corrupt),
+        &options(4),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, RecoverError::Journal(JournalError::Corrupt { line: 1, .. })),
+        "{err}"
+    );
+
+    // A good journal with a damaged middle line.
+    let damaged = dir.path().join("damaged.jsonl");
+    let mut j = FileJournal::new(&damaged);
+    j.create(&plan).unwrap();
+    let mut text = std::fs::read_to_string(&damaged).unwrap();
+    text = text.replacen("\"t\":\"item\"", "\"t\":\"itme\"", 1);
+    std::fs::write(&damaged, text).unwrap();
+    let err = fivecents::execute(&client, plan.clone(), &mut j, &options(4), &|_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RecoverError::Journal(JournalError::Corrupt { line: 2, .. })),
+        "{err}"
+    );
+
+    // Unreadable (a directory) and unwritable (no such directory).
+    let err = fivecents::execute(
+        &client,
+        plan.clone(),
+        &mut FileJournal::new(dir.path()),
+        &options(4),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RecoverError::Journal(JournalError::Io { .. })), "{err}");
+    let err = fivecents::execute(
+        &client,
+        plan.clone(),
+        &mut FileJournal::new(dir.path().join("missing/dir/j.jsonl")),
+        &options(4),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RecoverError::Journal(JournalError::Io { .. })), "{err}");
+
+    // A journal of another plan (another profile).
+    let mut j = journal_in(&dir);
+    let other = fivecents::plan(
+        &client,
+        &RecoverParams {
+            profile: Some("13".into()),
+            ..params()
+        },
+    )
+    .await
+    .unwrap();
+    j.create(&other).unwrap();
+    let err = fivecents::execute(&client, plan, &mut j, &options(4), &|_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RecoverError::Journal(JournalError::OtherPlan { .. })), "{err}");
+    assert!(err.to_string().contains("another plan"), "{err}");
+
+    assert_eq!(server.total_resends(), 0, "nothing was sent");
+}
+
+/// Against the emulator, with its faults: what it answers for the date-range endpoint is the
+/// spec's example (job 0 of zone 1234, completed 2025-04-25), and its resend really POSTs to
+/// the webhook URLs.
+mod emulator {
+    use super::*;
+    use hookspec_mock::{Emulator, Fault};
+
+    async fn setup() -> (hookspec_mock::RunningEmulator, common::Receiver, hookspec::fivecents::Client) {
+        let hook = common::receiver(vec![]).await;
+        let emu = Emulator::builder()
+            .webhook_urls(vec![hook.url()])
+            .start()
+            .await
+            .unwrap();
+        let client = hookspec::fivecents::Client::builder()
+            .base_url(emu.base_url("fivecents"))
+            .credentials(emu.key("fivecents"))
+            .rate_limit(None)
+            .build()
+            .unwrap();
+        (emu, hook, client)
+    }
+
+    fn april() -> RecoverParams {
+        RecoverParams {
+            zone: 1234,
+            since: "2025-04-01T00:00:00Z".parse().unwrap(),
+            until: "2025-04-30T00:00:00Z".parse().unwrap(),
+            profile: None,
+        }
+    }
+
+    fn resends(emu: &hookspec_mock::RunningEmulator) -> usize {
+        emu.requests()
+            .iter()
+            .filter(|r| r.route == "fivecents.resend_notification")
+            .count()
+    }
+
+    #[tokio::test]
+    async fn a_5xx_or_a_dropped_connection_is_uncertain_and_never_resent_on_its_own() {
+        for fault in [Fault::Status { status: 503 }, Fault::DropConnection] {
+            let (emu, hook, client) = setup().await;
+            let plan = fivecents::plan(&client, &april()).await.unwrap();
+            assert_eq!(plan.items.len(), 1);
+            emu.inject("fivecents.resend_notification", fault.clone(), Some(1));
+            let mut journal = hookspec_recover::MemoryJournal::default();
+            let first = fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
+                .await
+                .unwrap();
+            assert_eq!(first.uncertain, 1, "{fault:?}");
+            assert_eq!(resends(&emu), 1, "{fault:?}: the client did not retry it");
+            let again = fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
+                .await
+                .unwrap();
+            assert_eq!(again.sent, 0);
+            assert_eq!(again.uncertain_skipped, vec!["1234/0".to_owned()]);
+            assert_eq!(resends(&emu), 1);
+            let forced = fivecents::execute(
+                &client,
+                plan,
+                &mut journal,
+                &Options {
+                    resend_uncertain: true,
+                    ..options(1)
+                },
+                &|_| {},
+            )
+            .await
+            .unwrap();
+            assert_eq!(forced.delivered, 1);
+            assert_eq!(resends(&emu), 2);
+            assert_eq!(hook.bodies().len(), 1, "the emulator called the hook once");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_429_is_not_delivered_and_the_next_run_sends_it() {
+        let (emu, hook, client) = setup().await;
+        let plan = fivecents::plan(&client, &april()).await.unwrap();
+        emu.inject(
+            "fivecents.resend_notification",
+            Fault::RateLimited { retry_after_secs: 0 },
+            None,
+        );
+        let mut journal = hookspec_recover::MemoryJournal::default();
+        let first = fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(first.not_sent, 1);
+        assert!(hook.bodies().is_empty());
+        emu.clear_faults();
+        let second = fivecents::execute(&client, plan, &mut journal, &options(1), &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(second.delivered, 1);
+        assert_eq!(hook.bodies().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failing_receiver_is_a_failed_hook() {
+        let (emu, hook, client) = setup().await;
+        hook.statuses.lock().unwrap().push(500);
+        let plan = fivecents::plan(&client, &april()).await.unwrap();
+        let mut journal = hookspec_recover::MemoryJournal::default();
+        let report = fivecents::execute(&client, plan, &mut journal, &options(1), &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(report.failed, 1);
+        assert_eq!(report.hooks[&hook.url()].failed, 1);
+        assert_eq!(resends(&emu), 1);
+    }
+}
