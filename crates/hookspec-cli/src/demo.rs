@@ -108,7 +108,7 @@ pub(crate) async fn run(json: bool) -> Result<(), Failure> {
 }
 
 impl Failure {
-    fn from_typed<B: std::fmt::Debug + 'static>(e: hookspec::Error<B>) -> Self {
+    pub(crate) fn from_typed<B: std::fmt::Debug + 'static>(e: hookspec::Error<B>) -> Self {
         match e {
             hookspec::Error::Api(a) => Failure::Api(out::with_causes(&*a)),
             hookspec::Error::Transport(t) => Failure::Transport(out::with_causes(&*t)),

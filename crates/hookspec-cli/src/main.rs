@@ -11,6 +11,7 @@ mod exec;
 mod hooks;
 mod out;
 mod output;
+mod recover;
 mod spec_cli;
 
 use std::process::ExitCode;
@@ -74,7 +75,14 @@ fn root_command(apis: &[Api]) -> Command {
         .arg_required_else_help(true)
         .version(env!("CARGO_PKG_VERSION"));
     for api in apis {
-        cmd = cmd.subcommand(spec_cli::api_command(api));
+        let mut sub = spec_cli::api_command(api);
+        // The recovery commands sit next to the endpoint commands of their API.
+        match api.name.as_str() {
+            "fivecents" => sub = sub.subcommand(recover::fivecents_command(&api.base_url)),
+            "omegastream" => sub = sub.subcommand(recover::omegastream_command(&api.base_url)),
+            _ => {}
+        }
+        cmd = cmd.subcommand(sub);
     }
     cmd.subcommand(
         Command::new("mock")
@@ -128,6 +136,7 @@ fn root_command(apis: &[Api]) -> Command {
             ),
     )
     .subcommands(hooks::commands())
+    .subcommand(recover::journal_command())
     .subcommand(
         Command::new("demo")
             .about("The main job against the embedded emulator: list events, show one, resend a job")
@@ -151,6 +160,13 @@ async fn run() -> Result<(), Failure> {
         Some(("demo", m)) => demo::run(m.get_flag("json")).await,
         Some(("listen", m)) => hooks::listen(m).await,
         Some(("trigger", m)) => hooks::trigger(&apis, m).await,
+        Some(("journal", m)) => recover::journal(m),
+        Some(("fivecents", m)) if matches!(m.subcommand_name(), Some("recover")) => {
+            recover::fivecents(m.subcommand_matches("recover").expect("matched")).await
+        }
+        Some(("omegastream", m)) if matches!(m.subcommand_name(), Some("replay")) => {
+            recover::omegastream(m.subcommand_matches("replay").expect("matched")).await
+        }
         Some((api_name, m)) => {
             let api = apis
                 .iter()

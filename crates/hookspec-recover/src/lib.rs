@@ -225,8 +225,10 @@ pub struct RunView {
     pub at: String,
     /// Intents written in it.
     pub sent: usize,
-    /// Whether it ended (`false`: the process stopped), and if so whether interrupted.
-    pub ended: Option<bool>,
+    /// Whether its end was recorded (`false`: the process stopped during it).
+    pub ended: bool,
+    /// Whether it was stopped (Ctrl-C) before sending every selected item.
+    pub interrupted: bool,
 }
 
 /// What a journal holds, item by item.
@@ -263,7 +265,8 @@ impl JournalView {
                     run,
                     at,
                     sent: 0,
-                    ended: None,
+                    ended: false,
+                    interrupted: false,
                 }),
                 Record::Intent { key, run } => {
                     let i = *index
@@ -284,7 +287,8 @@ impl JournalView {
                 }
                 Record::RunEnd { run, interrupted } => {
                     if let Some(r) = runs.iter_mut().rev().find(|r| r.run == run) {
-                        r.ended = Some(interrupted);
+                        r.ended = true;
+                        r.interrupted = interrupted;
                     }
                 }
             }

@@ -1,0 +1,775 @@
+//! `hookspec fivecents recover`, `hookspec omegastream replay` and `hookspec journal`: a thin
+//! layer over the `hookspec-recover` library (plan, journal, execute), with a progress bar
+//! on stderr when it is a terminal, a summary table, Ctrl-C handling and exit codes.
+//!
+//! These subcommands sit next to the ones generated from the specs (`hookspec fivecents
+//! recover` beside `hookspec fivecents resend-notification`); a test checks that no endpoint
+//! command takes their names.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use hookspec::Timestamp;
+use hookspec_recover::fivecents::RecoverParams;
+use hookspec_recover::omegastream::ReplayParams;
+use hookspec_recover::{
+    FileJournal, Journal, JournalError, JournalView, Options, Plan, PlanError, PlanKind, Progress,
+    RecoverError, Report, StopFlag,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
+
+use crate::spec_cli::key_env;
+use crate::{Failure, out, output};
+
+const TIME_HELP: &str = "RFC 3339 (2026-04-01T00:00:00Z), or `YYYY-MM-DD HH:MM` / `YYYY-MM-DD` in UTC";
+
+fn target_args(cmd: Command, api: &str, base: &str) -> Command {
+    cmd.arg(
+        Arg::new("base-url")
+            .long("base-url")
+            .value_name("URL")
+            .help(format!("Base URL of the API (default: {base})")),
+    )
+    .arg(
+        Arg::new("key")
+            .long("key")
+            .value_name("KEY")
+            .help(format!("API key or token (or set {}); never printed", key_env(api))),
+    )
+}
+
+fn run_args(cmd: Command) -> Command {
+    cmd.arg(
+        Arg::new("since")
+            .long("since")
+            .required(true)
+            .value_name("T1")
+            .value_parser(parse_time)
+            .help(format!("Start of the window: {TIME_HELP}")),
+    )
+    .arg(
+        Arg::new("until")
+            .long("until")
+            .required(true)
+            .value_name("T2")
+            .value_parser(parse_time)
+            .help(format!("End of the window: {TIME_HELP}")),
+    )
+    .arg(
+        Arg::new("dry-run")
+            .long("dry-run")
+            .action(ArgAction::SetTrue)
+            .help("Print the plan and stop (nothing is sent, no journal is written)"),
+    )
+    .arg(
+        Arg::new("json")
+            .long("json")
+            .action(ArgAction::SetTrue)
+            .help("JSON lines: the plan's items (--dry-run), or the final report"),
+    )
+    .arg(
+        Arg::new("concurrency")
+            .long("concurrency")
+            .value_name("N")
+            .value_parser(value_parser!(u16).range(1..=256))
+            .default_value("4")
+            .help("Requests in flight at once (the API's rate limit is shared by all)"),
+    )
+    .arg(
+        Arg::new("journal")
+            .long("journal")
+            .value_name("FILE")
+            .value_parser(value_parser!(PathBuf))
+            .help("The journal file (default: derived from the arguments, in the current directory); the same journal resumes a run"),
+    )
+    .arg(
+        Arg::new("retry-failed")
+            .long("retry-failed")
+            .action(ArgAction::SetTrue)
+            .help("Also send again the items whose hooks failed last time"),
+    )
+    .arg(
+        Arg::new("resend-uncertain")
+            .long("resend-uncertain")
+            .action(ArgAction::SetTrue)
+            .help("Also send again the items that may have been delivered (a run stopped while they were in flight, or no usable answer)"),
+    )
+}
+
+/// `hookspec fivecents recover`.
+pub(crate) fn fivecents_command(base: &str) -> Command {
+    let cmd = Command::new("recover")
+        .about("Resend the completion notifications of a window's encode jobs, once each (journaled, resumable)")
+        .long_about(
+            "Finds the completed encode jobs of zone Z between T1 and T2 (the date-range job-log \
+             endpoint, one request per 31 days), then resends each job's notification once, \
+             within the API's rate limit, recording intent and outcome of each in a journal. \
+             Running the same command again resumes; jobs that may have been delivered without \
+             an answer are listed and resent only with --resend-uncertain.",
+        )
+        .arg(
+            Arg::new("zone")
+                .long("zone")
+                .required(true)
+                .value_name("Z")
+                .value_parser(value_parser!(i64))
+                .help("Zone id"),
+        )
+        .arg(
+            Arg::new("profile")
+                .long("profile")
+                .value_name("P")
+                .help("Only the jobs of this encoding profile"),
+        );
+    target_args(run_args(cmd), "fivecents", base)
+}
+
+/// `hookspec omegastream replay`.
+pub(crate) fn omegastream_command(base: &str) -> Command {
+    let cmd = Command::new("replay")
+        .about("POST a window's webhook events to a URL as OmegaStream would, once per event (journaled, resumable)")
+        .arg(
+            Arg::new("endpoint")
+                .long("endpoint")
+                .required(true)
+                .value_name("ID")
+                .help("Webhook endpoint id"),
+        )
+        .arg(
+            Arg::new("type")
+                .long("type")
+                .value_name("TYPE,…")
+                .value_delimiter(',')
+                .action(ArgAction::Append)
+                .help("Only these event types (e.g. video.process_failed,video.deleted)"),
+        )
+        .arg(
+            Arg::new("failed-only")
+                .long("failed-only")
+                .action(ArgAction::SetTrue)
+                .help("Only events whose recorded response is missing or not 2xx"),
+        )
+        .arg(
+            Arg::new("to")
+                .long("to")
+                .required(true)
+                .value_name("URL")
+                .help("Where to POST the event envelopes"),
+        );
+    target_args(run_args(cmd), "omegastream", base)
+}
+
+/// `hookspec journal`.
+pub(crate) fn journal_command() -> Command {
+    let file = || {
+        Arg::new("file")
+            .required(true)
+            .value_name("FILE")
+            .value_parser(value_parser!(PathBuf))
+            .help("The journal file")
+    };
+    let json = || {
+        Arg::new("json")
+            .long("json")
+            .action(ArgAction::SetTrue)
+            .help("JSON lines instead of tables")
+    };
+    Command::new("journal")
+        .about("Read a recover/replay journal")
+        .subcommand_required(true)
+        .subcommand(
+            Command::new("show")
+                .about("The plan, the runs, the items by state, the hooks")
+                .arg(file())
+                .arg(json()),
+        )
+        .subcommand(
+            Command::new("export")
+                .about("Every item with its state, attempts and last outcome (JSON lines; a table without --json)")
+                .arg(file())
+                .arg(json()),
+        )
+}
+
+/// Parses a time given on the command line.
+pub(crate) fn parse_time(s: &str) -> Result<Timestamp, String> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    for format in ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"] {
+        let parsed = if format == "%Y-%m-%d" {
+            jiff::civil::Date::strptime(format, s).map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        } else {
+            jiff::civil::DateTime::strptime(format, s)
+        };
+        if let Ok(dt) = parsed
+            && let Ok(t) = jiff::tz::TimeZone::UTC.to_timestamp(dt)
+        {
+            return Ok(t);
+        }
+    }
+    Err(format!("`{s}` is not a time ({TIME_HELP})"))
+}
+
+fn plan_failure(e: PlanError) -> Failure {
+    match e {
+        PlanError::Fivecents(e) => Failure::from_typed(e),
+        PlanError::Omegastream(e) => Failure::from_typed(e),
+        other => Failure::Usage(other.to_string()),
+    }
+}
+
+fn journal_failure(e: JournalError) -> Failure {
+    match e {
+        JournalError::Io { .. } | JournalError::Backend(_) => Failure::Other(out::with_causes(&e)),
+        _ => Failure::Usage(e.to_string()),
+    }
+}
+
+fn recover_failure(e: RecoverError) -> Failure {
+    match e {
+        RecoverError::Journal(j) => journal_failure(j),
+        other => Failure::Other(other.to_string()),
+    }
+}
+
+/// A target given, or the embedded emulator (with a webhook receiver on 127.0.0.1).
+struct Target {
+    base_url: String,
+    key: String,
+    _emulator: Option<hookspec_mock::RunningEmulator>,
+}
+
+async fn target(m: &ArgMatches, api: &str) -> Result<Target, Failure> {
+    let key = m
+        .get_one::<String>("key")
+        .cloned()
+        .or_else(|| std::env::var(key_env(api)).ok().filter(|k| !k.is_empty()));
+    let base_url = m.get_one::<String>("base-url").cloned();
+    if base_url.is_none() && key.is_none() {
+        let (hook, _) = crate::demo::receiver().await?;
+        let emu = hookspec_mock::Emulator::builder()
+            .webhook_urls(vec![hook])
+            .start()
+            .await
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        out::note(&format!(
+            "hookspec: no --base-url and no key: using the embedded emulator at {} (seeded state)",
+            emu.base_url(api)
+        ));
+        return Ok(Target {
+            base_url: emu.base_url(api),
+            key: emu.key(api),
+            _emulator: Some(emu),
+        });
+    }
+    let Some(key) = key else {
+        return Err(Failure::Usage(format!(
+            "no API key (pass --key or set {})",
+            key_env(api)
+        )));
+    };
+    let base_url = base_url.unwrap_or_else(|| match api {
+        "fivecents" => hookspec::fivecents::API.base_url.to_owned(),
+        _ => hookspec::omegastream::API.base_url.to_owned(),
+    });
+    Ok(Target {
+        base_url,
+        key,
+        _emulator: None,
+    })
+}
+
+fn options(m: &ArgMatches) -> Options {
+    Options {
+        concurrency: usize::from(m.get_one::<u16>("concurrency").copied().unwrap_or(4)),
+        retry_failed: m.get_flag("retry-failed"),
+        resend_uncertain: m.get_flag("resend-uncertain"),
+    }
+}
+
+fn time_arg(m: &ArgMatches, id: &str) -> Timestamp {
+    m.get_one::<Timestamp>(id).copied().unwrap_or_default()
+}
+
+fn journal_path(m: &ArgMatches, default_name: String) -> PathBuf {
+    m.get_one::<PathBuf>("journal")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from(default_name))
+}
+
+/// The journal's plan when it holds this one (a resume plans nothing), an error when it
+/// holds another, `None` when it is empty.
+fn recorded_plan(journal: &mut FileJournal, kind: PlanKind, params: &Value) -> Result<Option<Plan>, Failure> {
+    match journal.load().map_err(journal_failure)? {
+        None => Ok(None),
+        Some(l) if l.plan.kind == kind && &l.plan.params == params => Ok(Some(l.plan)),
+        Some(l) => Err(journal_failure(JournalError::OtherPlan {
+            location: journal.location(),
+            journal: l.plan.describe(),
+            requested: format!("{} {params}", kind.as_str()),
+        })),
+    }
+}
+
+fn print_plan(plan: &Plan, json: bool) -> Result<(), Failure> {
+    if json {
+        for item in &plan.items {
+            let mut row = json!({"key": item.key});
+            if let (Some(o), Some(d)) = (row.as_object_mut(), item.detail.as_object()) {
+                for (k, v) in d {
+                    if k != "envelope" {
+                        o.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            out::line(&row.to_string())?;
+        }
+        return Ok(());
+    }
+    let rows: Vec<Value> = plan
+        .items
+        .iter()
+        .map(|item| {
+            let mut row = serde_json::Map::new();
+            row.insert("key".into(), json!(item.key));
+            if let Some(d) = item.detail.as_object() {
+                for (k, v) in d {
+                    if k != "envelope" {
+                        row.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            Value::Object(row)
+        })
+        .collect();
+    out::line(&output::table(&Value::Array(rows)))?;
+    out::line(&format!("{} item(s) planned ({})", plan.items.len(), plan.describe()))
+}
+
+/// The command line that resumes this run.
+fn resume_command(journal: &Path) -> String {
+    let mut args: Vec<String> = std::env::args().collect();
+    if let Some(first) = args.first_mut() {
+        *first = "hookspec".into();
+    }
+    if !args.iter().any(|a| a == "--journal" || a.starts_with("--journal=")) {
+        args.push("--journal".into());
+        args.push(journal.display().to_string());
+    }
+    args.iter()
+        .map(|a| {
+            if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c)) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn progress_bar() -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} items  {per_sec}  ETA {eta}  {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+/// Ctrl-C raises the flag: no new item is taken, in-flight ones finish and are recorded.
+fn stop_on_ctrl_c() -> Arc<StopFlag> {
+    let stop = Arc::new(StopFlag::new());
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.stop();
+            out::note("hookspec: stopping: no new items; waiting for the ones in flight…");
+        }
+    });
+    stop
+}
+
+fn print_report(report: &Report, json: bool, journal: &Path) -> Result<(), Failure> {
+    if json {
+        let text = serde_json::to_string(report)
+            .map_err(|e| Failure::Other(format!("cannot encode the report: {e}")))?;
+        out::line(&text)?;
+    } else {
+        let rows: Vec<Value> = report
+            .hooks
+            .iter()
+            .map(|(hook, s)| json!({"hook": hook, "succeeded": s.succeeded, "failed": s.failed}))
+            .collect();
+        if !rows.is_empty() {
+            out::line(&output::table(&Value::Array(rows)))?;
+        }
+        let states: Vec<String> = report
+            .states
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out::line(&format!(
+            "run {}: sent {} of {} selected ({} in the plan): {} delivered, {} hook failures, {} not sent, {} uncertain. Journal: {} ({})",
+            report.run,
+            report.sent,
+            report.selected,
+            report.total,
+            report.delivered,
+            report.failed,
+            report.not_sent,
+            report.uncertain,
+            journal.display(),
+            states.join(", ")
+        ))?;
+    }
+    if !report.uncertain_skipped.is_empty() {
+        out::note(&format!(
+            "hookspec: {} item(s) may have been delivered and were not sent again: {} (add --resend-uncertain to send them)",
+            report.uncertain_skipped.len(),
+            report.uncertain_skipped.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+fn outcome_of(report: &Report, journal: &Path) -> Result<(), Failure> {
+    if report.interrupted {
+        return Err(Failure::Other(format!(
+            "interrupted after {} of {} items (all recorded); resume with:\n  {}",
+            report.sent,
+            report.selected,
+            resume_command(journal)
+        )));
+    }
+    let bad = report.failed + report.not_sent + report.uncertain;
+    if bad > 0 {
+        return Err(Failure::Api(format!(
+            "{bad} item(s) not delivered cleanly (see the journal: hookspec journal show {})",
+            journal.display()
+        )));
+    }
+    Ok(())
+}
+
+fn progress_callback(bar: Option<ProgressBar>) -> impl Fn(&Progress<'_>) + Sync {
+    move |p: &Progress<'_>| {
+        let Some(bar) = &bar else { return };
+        match *p {
+            Progress::Started { to_send, .. } => bar.set_length(to_send as u64),
+            Progress::Item { key, done, .. } => {
+                bar.set_position(done as u64);
+                bar.set_message(key.to_owned());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `hookspec fivecents recover …`.
+pub(crate) async fn fivecents(m: &ArgMatches) -> Result<(), Failure> {
+    let params = RecoverParams {
+        zone: m.get_one::<i64>("zone").copied().unwrap_or_default(),
+        since: time_arg(m, "since"),
+        until: time_arg(m, "until"),
+        profile: m.get_one::<String>("profile").cloned(),
+    };
+    let json = m.get_flag("json");
+    let dry_run = m.get_flag("dry-run");
+    let path = journal_path(
+        m,
+        format!(
+            "hookspec-recover-{}-{}-{}.jsonl",
+            params.zone,
+            params.since.as_second(),
+            params.until.as_second()
+        ),
+    );
+    let target = target(m, "fivecents").await?;
+    let client = hookspec::fivecents::Client::builder()
+        .base_url(target.base_url.clone())
+        .credentials(target.key.clone())
+        .build()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut journal = FileJournal::new(&path);
+    let recorded = if dry_run {
+        None
+    } else {
+        recorded_plan(&mut journal, PlanKind::FivecentsRecover, &params.to_json())?
+    };
+    let plan = match recorded {
+        Some(plan) => {
+            out::note(&format!(
+                "hookspec: resuming from journal {} ({} items planned)",
+                path.display(),
+                plan.items.len()
+            ));
+            plan
+        }
+        None => hookspec_recover::fivecents::plan(&client, &params)
+            .await
+            .map_err(plan_failure)?,
+    };
+    if dry_run {
+        return print_plan(&plan, json);
+    }
+    let stop = stop_on_ctrl_c();
+    let bar = progress_bar();
+    let progress = progress_callback(bar.clone());
+    let report = hookspec_recover::fivecents::execute_until(
+        &client,
+        plan,
+        &mut journal,
+        &options(m),
+        &stop,
+        &progress,
+    )
+    .await
+    .map_err(recover_failure)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    print_report(&report, json, &path)?;
+    outcome_of(&report, &path)
+}
+
+/// `hookspec omegastream replay …`.
+pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
+    let params = ReplayParams {
+        endpoint: m.get_one::<String>("endpoint").cloned().unwrap_or_default(),
+        since: time_arg(m, "since"),
+        until: time_arg(m, "until"),
+        types: m
+            .get_many::<String>("type")
+            .map(|v| v.filter(|t| !t.is_empty()).cloned().collect())
+            .unwrap_or_default(),
+        failed_only: m.get_flag("failed-only"),
+        to: m.get_one::<String>("to").cloned().unwrap_or_default(),
+    };
+    let json = m.get_flag("json");
+    let dry_run = m.get_flag("dry-run");
+    let options = options(m);
+    let path = journal_path(
+        m,
+        format!(
+            "hookspec-replay-{}-{}-{}.jsonl",
+            params
+                .endpoint
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>(),
+            params.since.as_second(),
+            params.until.as_second()
+        ),
+    );
+    let target = target(m, "omegastream").await?;
+    let client = hookspec::omegastream::Client::builder()
+        .base_url(target.base_url.clone())
+        .credentials(target.key.clone())
+        .build()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut journal = FileJournal::new(&path);
+    let recorded = if dry_run {
+        None
+    } else {
+        recorded_plan(&mut journal, PlanKind::OmegastreamReplay, &params.to_json())?
+    };
+    let plan = match recorded {
+        Some(plan) => {
+            out::note(&format!(
+                "hookspec: resuming from journal {} ({} items planned)",
+                path.display(),
+                plan.items.len()
+            ));
+            plan
+        }
+        None => hookspec_recover::omegastream::plan(&client, &params, options.concurrency)
+            .await
+            .map_err(plan_failure)?,
+    };
+    if dry_run {
+        return print_plan(&plan, json);
+    }
+    let http = hookspec::reqwest::Client::builder()
+        .redirect(hookspec::reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| Failure::Other(e.to_string()))?;
+    let stop = stop_on_ctrl_c();
+    let bar = progress_bar();
+    let progress = progress_callback(bar.clone());
+    let report = hookspec_recover::omegastream::execute_until(
+        &http, plan, &mut journal, &options, &stop, &progress,
+    )
+    .await
+    .map_err(recover_failure)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    print_report(&report, json, &path)?;
+    outcome_of(&report, &path)
+}
+
+fn load_view(file: &Path) -> Result<JournalView, Failure> {
+    let mut journal = FileJournal::new(file);
+    let loaded = journal
+        .load()
+        .map_err(journal_failure)?
+        .ok_or_else(|| Failure::Usage(format!("{} holds no journal", file.display())))?;
+    JournalView::from_loaded(loaded).map_err(|message| {
+        journal_failure(JournalError::Corrupt {
+            location: file.display().to_string(),
+            line: 0,
+            message,
+        })
+    })
+}
+
+fn item_row(it: &hookspec_recover::ItemView) -> Value {
+    let mut row = serde_json::Map::new();
+    row.insert("key".into(), json!(it.item.key));
+    row.insert("state".into(), json!(it.state.name()));
+    row.insert("attempts".into(), json!(it.attempts));
+    if let Some(d) = it.item.detail.as_object() {
+        for (k, v) in d {
+            if k != "envelope" {
+                row.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if let Some(last) = &it.last {
+        let hooks: Vec<String> = last
+            .calls
+            .iter()
+            .map(|c| format!("{} {}", c.hook, c.status.map_or("-".to_owned(), |s| s.to_string())))
+            .collect();
+        row.insert("hooks".into(), json!(hooks.join("; ")));
+        if let Some(e) = &last.error {
+            row.insert("error".into(), json!(e));
+        }
+    }
+    Value::Object(row)
+}
+
+/// `hookspec journal show|export FILE`.
+pub(crate) fn journal(m: &ArgMatches) -> Result<(), Failure> {
+    let Some((cmd, sm)) = m.subcommand() else {
+        return Err(Failure::Usage("expected `show` or `export`".into()));
+    };
+    let file = sm
+        .get_one::<PathBuf>("file")
+        .cloned()
+        .unwrap_or_default();
+    let json = sm.get_flag("json");
+    let view = load_view(&file)?;
+    match cmd {
+        "export" => {
+            if json {
+                for it in &view.items {
+                    let line = serde_json::to_string(it)
+                        .map_err(|e| Failure::Other(e.to_string()))?;
+                    out::line(&line)?;
+                }
+                Ok(())
+            } else {
+                let rows: Vec<Value> = view.items.iter().map(item_row).collect();
+                out::line(&output::table(&Value::Array(rows)))
+            }
+        }
+        _ => {
+            let uncertain: Vec<&str> = view
+                .items
+                .iter()
+                .filter(|i| i.state.is_uncertain())
+                .map(|i| i.item.key.as_str())
+                .collect();
+            if json {
+                let summary = json!({
+                    "kind": view.kind.as_str(),
+                    "params": view.params,
+                    "items": view.items.len(),
+                    "states": view.counts(),
+                    "runs": view.runs,
+                    "hooks": view.hooks(),
+                    "uncertain": uncertain,
+                });
+                return out::line(&summary.to_string());
+            }
+            out::line(&format!(
+                "{} {} — {} items",
+                view.kind.as_str(),
+                view.params,
+                view.items.len()
+            ))?;
+            let runs: Vec<Value> = view
+                .runs
+                .iter()
+                .map(|r| {
+                    json!({"run": r.run, "started": r.at, "sent": r.sent,
+                           "ended": match (r.ended, r.interrupted) { (false, _) => "no (the process stopped)", (true, true) => "interrupted", (true, false) => "yes" }})
+                })
+                .collect();
+            if !runs.is_empty() {
+                out::line(&output::table(&Value::Array(runs)))?;
+            }
+            let states: Vec<Value> = view
+                .counts()
+                .into_iter()
+                .map(|(k, v)| json!({"state": k, "items": v}))
+                .collect();
+            out::line(&output::table(&Value::Array(states)))?;
+            let hooks: Vec<Value> = view
+                .hooks()
+                .into_iter()
+                .map(|(h, s)| json!({"hook": h, "succeeded": s.succeeded, "failed": s.failed}))
+                .collect();
+            if !hooks.is_empty() {
+                out::line(&output::table(&Value::Array(hooks)))?;
+            }
+            if !uncertain.is_empty() {
+                out::line(&format!(
+                    "may have been delivered (sent again only with --resend-uncertain): {}",
+                    uncertain.join(", ")
+                ))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_commands_do_not_clash_with_endpoint_commands() {
+        let apis = crate::apis().expect("embedded specs");
+        for api in &apis {
+            for ep in &api.endpoints {
+                let name = crate::spec_cli::command_name(&ep.name);
+                assert!(name != "recover" && name != "replay", "{}.{}", api.name, ep.name);
+            }
+        }
+        // clap's own check: unique names, valid arguments.
+        crate::root_command(&apis).debug_assert();
+    }
+
+    #[test]
+    fn times_parse_in_every_accepted_form() {
+        let t: Timestamp = "2026-04-01T00:00:00Z".parse().unwrap();
+        for s in ["2026-04-01T00:00:00Z", "2026-04-01 00:00", "2026-04-01", "2026-04-01T00:00", "2026-04-01 00:00:00"] {
+            assert_eq!(parse_time(s), Ok(t), "{s}");
+        }
+        assert!(parse_time("April 1st").is_err());
+    }
+}
