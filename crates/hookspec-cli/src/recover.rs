@@ -24,7 +24,8 @@ use serde_json::{Value, json};
 use crate::spec_cli::key_env;
 use crate::{Failure, out, output};
 
-const TIME_HELP: &str = "RFC 3339 (2026-04-01T00:00:00Z), or `YYYY-MM-DD HH:MM` / `YYYY-MM-DD` in UTC";
+const TIME_HELP: &str =
+    "RFC 3339 (2026-04-01T00:00:00Z), or `YYYY-MM-DD HH:MM` / `YYYY-MM-DD` in UTC";
 
 fn target_args(cmd: Command, api: &str, base: &str) -> Command {
     cmd.arg(
@@ -33,12 +34,10 @@ fn target_args(cmd: Command, api: &str, base: &str) -> Command {
             .value_name("URL")
             .help(format!("Base URL of the API (default: {base})")),
     )
-    .arg(
-        Arg::new("key")
-            .long("key")
-            .value_name("KEY")
-            .help(format!("API key or token (or set {}); never printed", key_env(api))),
-    )
+    .arg(Arg::new("key").long("key").value_name("KEY").help(format!(
+        "API key or token (or set {}); never printed",
+        key_env(api)
+    )))
 }
 
 fn run_args(cmd: Command) -> Command {
@@ -200,9 +199,15 @@ pub(crate) fn parse_time(s: &str) -> Result<Timestamp, String> {
     if let Ok(t) = s.parse::<Timestamp>() {
         return Ok(t);
     }
-    for format in ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"] {
+    for format in [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d",
+    ] {
         let parsed = if format == "%Y-%m-%d" {
-            jiff::civil::Date::strptime(format, s).map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+            jiff::civil::Date::strptime(format, s)
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
         } else {
             jiff::civil::DateTime::strptime(format, s)
         };
@@ -304,7 +309,11 @@ fn journal_path(m: &ArgMatches, default_name: String) -> PathBuf {
 
 /// The journal's plan when it holds this one (a resume plans nothing), an error when it
 /// holds another, `None` when it is empty.
-fn recorded_plan(journal: &mut FileJournal, kind: PlanKind, params: &Value) -> Result<Option<Plan>, Failure> {
+fn recorded_plan(
+    journal: &mut FileJournal,
+    kind: PlanKind,
+    params: &Value,
+) -> Result<Option<Plan>, Failure> {
     match journal.load().map_err(journal_failure)? {
         None => Ok(None),
         Some(l) if l.plan.kind == kind && &l.plan.params == params => Ok(Some(l.plan)),
@@ -348,7 +357,11 @@ fn print_plan(plan: &Plan, json: bool) -> Result<(), Failure> {
         })
         .collect();
     out::line(&output::table(&Value::Array(rows)))?;
-    out::line(&format!("{} item(s) planned ({})", plan.items.len(), plan.describe()))
+    out::line(&format!(
+        "{} item(s) planned ({})",
+        plan.items.len(),
+        plan.describe()
+    ))
 }
 
 /// The command line that resumes this run.
@@ -357,13 +370,18 @@ fn resume_command(journal: &Path) -> String {
     if let Some(first) = args.first_mut() {
         *first = "hookspec".into();
     }
-    if !args.iter().any(|a| a == "--journal" || a.starts_with("--journal=")) {
+    if !args
+        .iter()
+        .any(|a| a == "--journal" || a.starts_with("--journal="))
+    {
         args.push("--journal".into());
         args.push(journal.display().to_string());
     }
     args.iter()
         .map(|a| {
-            if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c)) {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c))
+            {
                 a.clone()
             } else {
                 format!("'{}'", a.replace('\'', r"'\''"))
@@ -379,10 +397,8 @@ fn progress_bar() -> Option<ProgressBar> {
     }
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} items  {per_sec}  ETA {eta}  {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} items  {per_sec}  ETA {eta}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     Some(bar)
 }
@@ -609,7 +625,12 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
     let bar = progress_bar();
     let progress = progress_callback(bar.clone());
     let report = hookspec_recover::omegastream::execute_until(
-        &http, plan, &mut journal, &options, &stop, &progress,
+        &http,
+        plan,
+        &mut journal,
+        &options,
+        &stop,
+        &progress,
     )
     .await
     .map_err(recover_failure)?;
@@ -651,7 +672,13 @@ fn item_row(it: &hookspec_recover::ItemView) -> Value {
         let hooks: Vec<String> = last
             .calls
             .iter()
-            .map(|c| format!("{} {}", c.hook, c.status.map_or("-".to_owned(), |s| s.to_string())))
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c.hook,
+                    c.status.map_or("-".to_owned(), |s| s.to_string())
+                )
+            })
             .collect();
         row.insert("hooks".into(), json!(hooks.join("; ")));
         if let Some(e) = &last.error {
@@ -666,18 +693,15 @@ pub(crate) fn journal(m: &ArgMatches) -> Result<(), Failure> {
     let Some((cmd, sm)) = m.subcommand() else {
         return Err(Failure::Usage("expected `show` or `export`".into()));
     };
-    let file = sm
-        .get_one::<PathBuf>("file")
-        .cloned()
-        .unwrap_or_default();
+    let file = sm.get_one::<PathBuf>("file").cloned().unwrap_or_default();
     let json = sm.get_flag("json");
     let view = load_view(&file)?;
     match cmd {
         "export" => {
             if json {
                 for it in &view.items {
-                    let line = serde_json::to_string(it)
-                        .map_err(|e| Failure::Other(e.to_string()))?;
+                    let line =
+                        serde_json::to_string(it).map_err(|e| Failure::Other(e.to_string()))?;
                     out::line(&line)?;
                 }
                 Ok(())
@@ -757,7 +781,12 @@ mod tests {
         for api in &apis {
             for ep in &api.endpoints {
                 let name = crate::spec_cli::command_name(&ep.name);
-                assert!(name != "recover" && name != "replay", "{}.{}", api.name, ep.name);
+                assert!(
+                    name != "recover" && name != "replay",
+                    "{}.{}",
+                    api.name,
+                    ep.name
+                );
             }
         }
         // clap's own check: unique names, valid arguments.
@@ -767,7 +796,13 @@ mod tests {
     #[test]
     fn times_parse_in_every_accepted_form() {
         let t: Timestamp = "2026-04-01T00:00:00Z".parse().unwrap();
-        for s in ["2026-04-01T00:00:00Z", "2026-04-01 00:00", "2026-04-01", "2026-04-01T00:00", "2026-04-01 00:00:00"] {
+        for s in [
+            "2026-04-01T00:00:00Z",
+            "2026-04-01 00:00",
+            "2026-04-01",
+            "2026-04-01T00:00",
+            "2026-04-01 00:00:00",
+        ] {
             assert_eq!(parse_time(s), Ok(t), "{s}");
         }
         assert!(parse_time("April 1st").is_err());

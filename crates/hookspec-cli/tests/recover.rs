@@ -30,16 +30,31 @@ async fn dry_run_prints_the_plan_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = hookspec();
     cmd.current_dir(dir.path()).args([
-        "fivecents", "recover", "--zone", "1234", "--since", "2025-04-01", "--until",
-        "2025-04-30 00:00", "--dry-run", "--json",
+        "fivecents",
+        "recover",
+        "--zone",
+        "1234",
+        "--since",
+        "2025-04-01",
+        "--until",
+        "2025-04-30 00:00",
+        "--dry-run",
+        "--json",
     ]);
     let out = run(cmd).await.success();
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["key"], "1234/0");
     assert_eq!(lines[0]["completed"], "2025-04-25T12:30:11Z");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no journal");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no journal"
+    );
 }
 
 #[tokio::test]
@@ -48,8 +63,15 @@ async fn a_run_against_the_emulator_then_a_resume_sends_nothing_more() {
     let journal = dir.path().join("j.jsonl");
     let args = |cmd: &mut Command| {
         cmd.args([
-            "fivecents", "recover", "--zone", "1234", "--since", "2025-04-01T00:00:00Z",
-            "--until", "2025-04-30T00:00:00Z", "--journal",
+            "fivecents",
+            "recover",
+            "--zone",
+            "1234",
+            "--since",
+            "2025-04-01T00:00:00Z",
+            "--until",
+            "2025-04-30T00:00:00Z",
+            "--journal",
         ])
         .arg(&journal);
     };
@@ -86,7 +108,14 @@ async fn bad_input_exits_2_and_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut reversed = hookspec();
     reversed.current_dir(dir.path()).args([
-        "fivecents", "recover", "--zone", "1234", "--since", "2025-04-30", "--until", "2025-04-01",
+        "fivecents",
+        "recover",
+        "--zone",
+        "1234",
+        "--since",
+        "2025-04-30",
+        "--until",
+        "2025-04-01",
     ]);
     run(reversed)
         .await
@@ -96,7 +125,14 @@ async fn bad_input_exits_2_and_sends_nothing() {
     std::fs::write(&corrupt, "{\"t\":\"header\"\n").unwrap();
     let mut cmd = hookspec();
     cmd.args([
-        "fivecents", "recover", "--zone", "1234", "--since", "2025-04-01", "--until", "2025-04-30",
+        "fivecents",
+        "recover",
+        "--zone",
+        "1234",
+        "--since",
+        "2025-04-01",
+        "--until",
+        "2025-04-30",
         "--journal",
     ])
     .arg(&corrupt);
@@ -106,13 +142,24 @@ async fn bad_input_exits_2_and_sends_nothing() {
         .stderr(predicate::str::contains("corrupt"));
     let mut bad_time = hookspec();
     bad_time.args([
-        "fivecents", "recover", "--zone", "1234", "--since", "yesterday", "--until", "2025-04-01",
+        "fivecents",
+        "recover",
+        "--zone",
+        "1234",
+        "--since",
+        "yesterday",
+        "--until",
+        "2025-04-01",
     ]);
     run(bad_time).await.code(2);
     let mut show = hookspec();
     show.args(["journal", "show"]).arg(&corrupt);
     run(show).await.code(2);
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the corrupt file");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only the corrupt file"
+    );
 }
 
 #[tokio::test]
@@ -137,9 +184,18 @@ async fn replay_posts_the_emulator_events_once() {
     for _ in 0..2 {
         let mut cmd = hookspec();
         cmd.current_dir(dir.path()).args([
-            "omegastream", "replay", "--endpoint", "6336cd2b5790c27875f70d96", "--since",
-            "2022-09-01", "--until", "2022-11-01", "--type", "video.uploaded,video.process_succeeded",
-            "--to", &to,
+            "omegastream",
+            "replay",
+            "--endpoint",
+            "6336cd2b5790c27875f70d96",
+            "--since",
+            "2022-09-01",
+            "--until",
+            "2022-11-01",
+            "--type",
+            "video.uploaded,video.process_succeeded",
+            "--to",
+            &to,
         ]);
         run(cmd).await.success();
     }
@@ -153,7 +209,10 @@ async fn slow_fivecents(n: i64, delay: Duration) -> (String, Arc<Mutex<BTreeMap<
         let logs: Vec<Value> = (0..n)
             .map(|i| json!({"index": i, "zoneid": 7, "meta": {"time": {"end": (1_745_000_000_000_i64 + i * 1000).to_string()}}}))
             .collect();
-        ([("content-type", "application/json")], json!({"zonesInRange": [7], "logsInRange": logs}).to_string())
+        (
+            [("content-type", "application/json")],
+            json!({"zonesInRange": [7], "logsInRange": logs}).to_string(),
+        )
     };
     let resend = {
         let counts = counts.clone();
@@ -173,7 +232,10 @@ async fn slow_fivecents(n: i64, delay: Duration) -> (String, Arc<Mutex<BTreeMap<
     };
     let app = axum::Router::new()
         .route("/transcoding", axum::routing::post(list))
-        .route("/transcoding/notifications/resend", axum::routing::post(resend));
+        .route(
+            "/transcoding/notifications/resend",
+            axum::routing::post(resend),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -185,8 +247,21 @@ async fn slow_fivecents(n: i64, delay: Duration) -> (String, Arc<Mutex<BTreeMap<
 fn recover_cmd(base: &str, journal: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("hookspec"));
     cmd.args([
-        "fivecents", "recover", "--zone", "7", "--since", "2025-04-01", "--until", "2025-05-01",
-        "--concurrency", "3", "--base-url", base, "--key", "k", "--journal",
+        "fivecents",
+        "recover",
+        "--zone",
+        "7",
+        "--since",
+        "2025-04-01",
+        "--until",
+        "2025-05-01",
+        "--concurrency",
+        "3",
+        "--base-url",
+        base,
+        "--key",
+        "k",
+        "--journal",
     ])
     .arg(journal)
     .stdout(std::process::Stdio::piped())
@@ -226,7 +301,11 @@ async fn ctrl_c_waits_for_in_flight_items_and_prints_the_resume_command() {
     assert!(sent_before < 15);
     // Nothing was left uncertain: the in-flight items were waited for.
     let resumed = recover_cmd(&base, &journal).output().unwrap();
-    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     let counts = counts.lock().unwrap().clone();
     assert_eq!(counts.len(), 15);
     assert!(counts.values().all(|&c| c == 1), "{counts:?}");
@@ -261,7 +340,13 @@ async fn sigkill_at_random_moments_then_resume_sends_each_job_once_except_report
         .as_array()
         .unwrap()
         .iter()
-        .map(|k| k.as_str().unwrap().trim_start_matches("7/").parse().unwrap())
+        .map(|k| {
+            k.as_str()
+                .unwrap()
+                .trim_start_matches("7/")
+                .parse()
+                .unwrap()
+        })
         .collect();
     // A plain resume: every other job, once; the uncertain ones are reported, not sent.
     let resumed = recover_cmd(&base, &journal).output().unwrap();
@@ -284,7 +369,11 @@ async fn sigkill_at_random_moments_then_resume_sends_each_job_once_except_report
     let mut forced = recover_cmd(&base, &journal);
     forced.arg("--resend-uncertain");
     let forced = forced.output().unwrap();
-    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
     let end = counts.lock().unwrap().clone();
     for i in 0..20 {
         let n = end.get(&i).copied().unwrap_or(0);

@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hookspec::TimeRange;
-use hookspec::fivecents::{Client, EncodeJobLog, JobSelector, LogGrouping, ResendNotificationRequest};
+use hookspec::fivecents::{
+    Client, EncodeJobLog, JobSelector, LogGrouping, ResendNotificationRequest,
+};
 use jiff::{Span, Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -68,11 +70,16 @@ pub struct JobDetail {
 /// precision (the API's): the first starts at `since` rounded down to the minute, the last
 /// ends at `until` rounded up. Consecutive windows share their boundary minute.
 pub fn windows(since: Timestamp, until: Timestamp) -> Vec<TimeRange> {
-    let floor = |t: Timestamp| Timestamp::from_second(t.as_second().div_euclid(60) * 60).unwrap_or(t);
+    let floor =
+        |t: Timestamp| Timestamp::from_second(t.as_second().div_euclid(60) * 60).unwrap_or(t);
     let start = floor(since);
     let end = {
         let f = floor(until);
-        if f < until { f + Span::new().minutes(1) } else { f }
+        if f < until {
+            f + Span::new().minutes(1)
+        } else {
+            f
+        }
     };
     let step = (MAX_WINDOW_DAYS * 86_400).seconds();
     let mut out = Vec::new();

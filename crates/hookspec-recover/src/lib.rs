@@ -464,7 +464,10 @@ pub enum RecoverError {
 }
 
 /// The window checks shared by both kinds.
-pub(crate) fn check_window(since: jiff::Timestamp, until: jiff::Timestamp) -> Result<(), PlanError> {
+pub(crate) fn check_window(
+    since: jiff::Timestamp,
+    until: jiff::Timestamp,
+) -> Result<(), PlanError> {
     if until < since {
         return Err(PlanError::ReversedWindow { since, until });
     }

@@ -34,11 +34,11 @@ fn jobs() -> Vec<FakeJob> {
         })
         .collect();
     let more = [
-        (ZONE, 300, Some(T0_MS + 31 * DAY_MS)),       // on the boundary minute
-        (ZONE, 301, Some(T0_MS - 120_000)),           // before the window
-        (ZONE, 302, Some(T0_MS + 71 * DAY_MS)),       // after it
-        (ZONE, 303, None),                            // not completed
-        (999, 0, Some(T0_MS + 5 * DAY_MS)),           // another zone
+        (ZONE, 300, Some(T0_MS + 31 * DAY_MS)), // on the boundary minute
+        (ZONE, 301, Some(T0_MS - 120_000)),     // before the window
+        (ZONE, 302, Some(T0_MS + 71 * DAY_MS)), // after it
+        (ZONE, 303, None),                      // not completed
+        (999, 0, Some(T0_MS + 5 * DAY_MS)),     // another zone
     ];
     for (zone, index, completed_ms) in more {
         jobs.push(FakeJob {
@@ -161,7 +161,11 @@ async fn the_spec_rate_limit_bounds_the_run() {
         .unwrap();
     assert_eq!(report.delivered, 12);
     // 1 list + 12 resends at 5/s with a burst of 5: at least (13 - 5) / 5 s.
-    assert!(started.elapsed() >= Duration::from_millis(1_500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(1_500),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -201,8 +205,11 @@ async fn a_crash_mid_run_resumes_with_the_rest_and_leaves_uncertain_items_alone(
         .iter()
         .filter(|i| i.state == ItemState::Done(Status::Delivered))
         .count();
-    assert!(delivered_before >= 40 && delivered_before < 301);
-    assert!(!interrupted.is_empty(), "requests were in flight at the abort");
+    assert!((40..301).contains(&delivered_before));
+    assert!(
+        !interrupted.is_empty(),
+        "requests were in flight at the abort"
+    );
 
     // Resume: everything else is sent, the interrupted items are not.
     let resumed = fivecents::execute(&client, plan.clone(), &mut journal, &options(6), &|_| {})
@@ -241,7 +248,10 @@ async fn a_crash_mid_run_resumes_with_the_rest_and_leaves_uncertain_items_alone(
     for i in 0..=300 {
         let n = resends.get(&(ZONE, i)).copied().unwrap_or(0);
         if interrupted.contains(&format!("{ZONE}/{i}")) {
-            assert!((1..=2).contains(&n), "interrupted job {i} was resent {n} times");
+            assert!(
+                (1..=2).contains(&n),
+                "interrupted job {i} was resent {n} times"
+            );
         } else {
             assert_eq!(n, 1, "job {i}");
         }
@@ -387,7 +397,10 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, RecoverError::Journal(JournalError::Corrupt { line: 1, .. })),
+        matches!(
+            err,
+            RecoverError::Journal(JournalError::Corrupt { line: 1, .. })
+        ),
         "{err}"
     );
 
@@ -402,7 +415,10 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, RecoverError::Journal(JournalError::Corrupt { line: 2, .. })),
+        matches!(
+            err,
+            RecoverError::Journal(JournalError::Corrupt { line: 2, .. })
+        ),
         "{err}"
     );
 
@@ -416,7 +432,10 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, RecoverError::Journal(JournalError::Io { .. })), "{err}");
+    assert!(
+        matches!(err, RecoverError::Journal(JournalError::Io { .. })),
+        "{err}"
+    );
     let err = fivecents::execute(
         &client,
         plan.clone(),
@@ -426,7 +445,10 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, RecoverError::Journal(JournalError::Io { .. })), "{err}");
+    assert!(
+        matches!(err, RecoverError::Journal(JournalError::Io { .. })),
+        "{err}"
+    );
 
     // A journal of another plan (another profile).
     let mut j = journal_in(&dir);
@@ -443,7 +465,10 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
     let err = fivecents::execute(&client, plan, &mut j, &options(4), &|_| {})
         .await
         .unwrap_err();
-    assert!(matches!(err, RecoverError::Journal(JournalError::OtherPlan { .. })), "{err}");
+    assert!(
+        matches!(err, RecoverError::Journal(JournalError::OtherPlan { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("another plan"), "{err}");
 
     assert_eq!(server.total_resends(), 0, "nothing was sent");
@@ -456,7 +481,11 @@ mod emulator {
     use super::*;
     use hookspec_mock::{Emulator, Fault};
 
-    async fn setup() -> (hookspec_mock::RunningEmulator, common::Receiver, hookspec::fivecents::Client) {
+    async fn setup() -> (
+        hookspec_mock::RunningEmulator,
+        common::Receiver,
+        hookspec::fivecents::Client,
+    ) {
         let hook = common::receiver(vec![]).await;
         let emu = Emulator::builder()
             .webhook_urls(vec![hook.url()])
@@ -496,14 +525,16 @@ mod emulator {
             assert_eq!(plan.items.len(), 1);
             emu.inject("fivecents.resend_notification", fault.clone(), Some(1));
             let mut journal = hookspec_recover::MemoryJournal::default();
-            let first = fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
-                .await
-                .unwrap();
+            let first =
+                fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
+                    .await
+                    .unwrap();
             assert_eq!(first.uncertain, 1, "{fault:?}");
             assert_eq!(resends(&emu), 1, "{fault:?}: the client did not retry it");
-            let again = fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
-                .await
-                .unwrap();
+            let again =
+                fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
+                    .await
+                    .unwrap();
             assert_eq!(again.sent, 0);
             assert_eq!(again.uncertain_skipped, vec!["1234/0".to_owned()]);
             assert_eq!(resends(&emu), 1);
@@ -531,7 +562,9 @@ mod emulator {
         let plan = fivecents::plan(&client, &april()).await.unwrap();
         emu.inject(
             "fivecents.resend_notification",
-            Fault::RateLimited { retry_after_secs: 0 },
+            Fault::RateLimited {
+                retry_after_secs: 0,
+            },
             None,
         );
         let mut journal = hookspec_recover::MemoryJournal::default();

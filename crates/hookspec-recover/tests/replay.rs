@@ -13,7 +13,8 @@ use serde_json::value::RawValue;
 const ENDPOINT: &str = "6336cd2b5790c27875f70d96";
 
 /// `data` written the way no re-encoding would keep: spaces, escapes, key order, a float.
-const ODD_DATA: &str = "{ \"video\" : {\"uuid\":\"a\\u00e9\", \"size\": 1.50, \"z\": 1, \"a\": [ ]} }";
+const ODD_DATA: &str =
+    "{ \"video\" : {\"uuid\":\"a\\u00e9\", \"size\": 1.50, \"z\": 1, \"a\": [ ]} }";
 
 fn event(id: &str, created: i64, ty: &str, data: &str, response: &str) -> String {
     format!(
@@ -28,8 +29,20 @@ const FAILED: &str =
 fn events() -> Vec<String> {
     vec![
         event("e1", 1_000, "video.process_succeeded", ODD_DATA, OK),
-        event("e2", 2_000, "video.process_failed", r#"{"video": {"uuid": "b"}}"#, FAILED),
-        event("e3", 3_000, "video.uploaded", r#"{"video": {"uuid": "c"}}"#, "null"),
+        event(
+            "e2",
+            2_000,
+            "video.process_failed",
+            r#"{"video": {"uuid": "b"}}"#,
+            FAILED,
+        ),
+        event(
+            "e3",
+            3_000,
+            "video.uploaded",
+            r#"{"video": {"uuid": "c"}}"#,
+            "null",
+        ),
         event("e4", 9_000, "video.uploaded", r#"{"video": {}}"#, "null"),
     ]
 }
@@ -100,10 +113,19 @@ async fn each_event_is_posted_once_per_target_with_data_byte_for_byte() {
     let plan2 = omegastream::plan(&client, &params(other.url()), 2)
         .await
         .unwrap();
-    let err = omegastream::execute(&http, plan2.clone(), &mut journal, &Options::default(), &|_| {})
-        .await
-        .unwrap_err();
-    assert!(matches!(err, RecoverError::Journal(JournalError::OtherPlan { .. })), "{err}");
+    let err = omegastream::execute(
+        &http,
+        plan2.clone(),
+        &mut journal,
+        &Options::default(),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, RecoverError::Journal(JournalError::OtherPlan { .. })),
+        "{err}"
+    );
     assert!(other.bodies().is_empty());
     let mut journal2 = FileJournal::new(dir.path().join("replay-other.jsonl"));
     let r2 = omegastream::execute(&http, plan2, &mut journal2, &Options::default(), &|_| {})

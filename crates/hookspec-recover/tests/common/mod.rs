@@ -137,12 +137,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -171,10 +172,11 @@ async fn resend(State(st): State<Arc<Mutex<FiveState>>>, body: Bytes) -> Respons
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let call = |hook: &str, code: i64| {
-        json!({"time": 1_745_584_300, "hook": hook, "body": [{"index": index}], "respCode": code, "respBody": "", "error": null})
-    };
-    let body = json!([call(HOOK_A, 200), call(HOOK_B, if failing { 500 } else { 200 })]);
+    let call = |hook: &str, code: i64| json!({"time": 1_745_584_300, "hook": hook, "body": [{"index": index}], "respCode": code, "respBody": "", "error": null});
+    let body = json!([
+        call(HOOK_A, 200),
+        call(HOOK_B, if failing { 500 } else { 200 })
+    ]);
     ([("content-type", "application/json")], body.to_string()).into_response()
 }
 
@@ -273,7 +275,10 @@ pub async fn omega_server(endpoint: &'static str, events: Vec<String>) -> OmegaS
             let events = events.clone();
             async move {
                 if id != endpoint {
-                    return (StatusCode::NOT_FOUND, r#"{"message":"not found"}"#.to_owned())
+                    return (
+                        StatusCode::NOT_FOUND,
+                        r#"{"message":"not found"}"#.to_owned(),
+                    )
                         .into_response();
                 }
                 let items: Vec<Value> = events
