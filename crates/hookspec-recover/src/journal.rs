@@ -118,6 +118,11 @@ pub trait Journal: Send {
     fn create(&mut self, plan: &Plan) -> Result<(), JournalError>;
     /// Appends one record.
     fn append(&mut self, record: &Record) -> Result<(), JournalError>;
+    /// Appends records in order, durable together when it returns (one sync for all: what
+    /// the run loop uses when several requests are in flight). By default, one by one.
+    fn append_all(&mut self, records: &[Record]) -> Result<(), JournalError> {
+        records.iter().try_for_each(|r| self.append(r))
+    }
 }
 
 /// One line of a [`FileJournal`].
@@ -391,28 +396,38 @@ impl Journal for FileJournal {
     }
 
     fn append(&mut self, record: &Record) -> Result<(), JournalError> {
-        let line = match record.clone() {
-            Record::Run {
-                run,
-                at,
-                retry_failed,
-                resend_uncertain,
-            } => Line::Run {
-                run,
-                at,
-                retry_failed,
-                resend_uncertain,
-            },
-            Record::Intent { key, run } => Line::Intent { key, run },
-            Record::Outcome { key, run, outcome } => Line::Outcome { key, run, outcome },
-            Record::RunEnd { run, interrupted } => Line::RunEnd { run, interrupted },
-        };
-        let mut bytes = serde_json::to_vec(&line).map_err(|e| JournalError::Io {
-            location: self.location(),
-            op: "encode a record",
-            source: e.into(),
-        })?;
-        bytes.push(b'\n');
+        self.append_all(std::slice::from_ref(record))
+    }
+
+    fn append_all(&mut self, records: &[Record]) -> Result<(), JournalError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut bytes = Vec::with_capacity(256 * records.len());
+        for record in records {
+            let line = match record.clone() {
+                Record::Run {
+                    run,
+                    at,
+                    retry_failed,
+                    resend_uncertain,
+                } => Line::Run {
+                    run,
+                    at,
+                    retry_failed,
+                    resend_uncertain,
+                },
+                Record::Intent { key, run } => Line::Intent { key, run },
+                Record::Outcome { key, run, outcome } => Line::Outcome { key, run, outcome },
+                Record::RunEnd { run, interrupted } => Line::RunEnd { run, interrupted },
+            };
+            serde_json::to_writer(&mut bytes, &line).map_err(|e| JournalError::Io {
+                location: self.location(),
+                op: "encode a record",
+                source: e.into(),
+            })?;
+            bytes.push(b'\n');
+        }
         let path = self.path.display().to_string();
         let io = |op: &'static str| {
             let location = path.clone();

@@ -572,27 +572,11 @@ where
     let to_send = selected.len();
     progress(&Progress::Started { to_send, total });
 
-    let journal = Mutex::new(journal);
-    let failure: Mutex<Option<JournalError>> = Mutex::new(None);
-    let halted = AtomicBool::new(false);
+    let committer = GroupCommit::new(journal);
+    let halted = &committer.failed;
     let done = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<(String, Outcome)>> = Mutex::new(Vec::new());
-    let record = |rec: Record| -> bool {
-        let mut j = journal
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match j.append(&rec) {
-            Ok(()) => true,
-            Err(e) => {
-                halted.store(true, Ordering::SeqCst);
-                failure
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .get_or_insert(e);
-                false
-            }
-        }
-    };
+    let record = |rec: Record| committer.commit(rec);
     futures_util::stream::iter(selected)
         .take_while(|_| std::future::ready(!stop.is_stopped() && !halted.load(Ordering::SeqCst)))
         .map(|item| {
@@ -605,7 +589,9 @@ where
                 if !record(Record::Intent {
                     key: key.clone(),
                     run,
-                }) {
+                })
+                .await
+                {
                     return;
                 }
                 let outcome = send(item).await;
@@ -613,7 +599,8 @@ where
                     key: key.clone(),
                     run,
                     outcome: outcome.clone(),
-                });
+                })
+                .await;
                 let n = done.fetch_add(1, Ordering::SeqCst) + 1;
                 progress(&Progress::Item {
                     key: &key,
@@ -631,13 +618,8 @@ where
         .for_each(|()| std::future::ready(()))
         .await;
 
-    let journal = journal
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(e) = failure
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-    {
+    let (journal, failure) = committer.into_parts();
+    if let Some(e) = failure {
         return Err(e.into());
     }
     let outcomes = outcomes
@@ -676,4 +658,206 @@ where
         hooks,
         states: after,
     })
+}
+
+/// Group commit: each worker queues its record and waits until a sync covers it. The worker
+/// that takes the journal first lets the other ready workers queue theirs (one yield), then
+/// writes every queued record and syncs once, so one `fsync` covers many records when many
+/// requests are in flight, and a record is still durable before its worker goes on (an
+/// intent before its request).
+struct GroupCommit<'j> {
+    queue: Mutex<(Vec<Record>, u64)>,
+    synced: std::sync::atomic::AtomicU64,
+    journal: tokio::sync::Mutex<&'j mut dyn Journal>,
+    failed: AtomicBool,
+    failure: Mutex<Option<JournalError>>,
+}
+
+impl<'j> GroupCommit<'j> {
+    fn new(journal: &'j mut dyn Journal) -> Self {
+        Self {
+            queue: Mutex::new((Vec::new(), 0)),
+            synced: std::sync::atomic::AtomicU64::new(0),
+            journal: tokio::sync::Mutex::new(journal),
+            failed: AtomicBool::new(false),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// Whether `record` is durable (false: the journal failed; the run stops).
+    async fn commit(&self, record: Record) -> bool {
+        let seq = {
+            let mut q = lock(&self.queue);
+            q.0.push(record);
+            q.1 += 1;
+            q.1
+        };
+        loop {
+            if self.synced.load(Ordering::SeqCst) >= seq {
+                return true;
+            }
+            if self.failed.load(Ordering::SeqCst) {
+                return false;
+            }
+            let mut journal = self.journal.lock().await;
+            if self.synced.load(Ordering::SeqCst) >= seq {
+                return true;
+            }
+            if self.failed.load(Ordering::SeqCst) {
+                return false;
+            }
+            // Let the other ready workers queue their records: they share this sync.
+            tokio::task::yield_now().await;
+            let (batch, upto) = {
+                let mut q = lock(&self.queue);
+                (std::mem::take(&mut q.0), q.1)
+            };
+            match journal.append_all(&batch) {
+                Ok(()) => self.synced.store(upto, Ordering::SeqCst),
+                Err(e) => {
+                    self.failed.store(true, Ordering::SeqCst);
+                    lock(&self.failure).get_or_insert(e);
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn into_parts(self) -> (&'j mut dyn Journal, Option<JournalError>) {
+        let failure = self
+            .failure
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (self.journal.into_inner(), failure)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A journal that shares what it holds and counts its syncs (calls).
+    #[derive(Clone, Default)]
+    struct Counting {
+        inner: Arc<Mutex<(MemoryJournal, usize)>>,
+    }
+
+    impl Journal for Counting {
+        fn location(&self) -> String {
+            "(counting)".into()
+        }
+        fn load(&mut self) -> Result<Option<Loaded>, JournalError> {
+            lock(&self.inner).0.load()
+        }
+        fn create(&mut self, plan: &Plan) -> Result<(), JournalError> {
+            lock(&self.inner).0.create(plan)
+        }
+        fn append(&mut self, record: &Record) -> Result<(), JournalError> {
+            self.append_all(std::slice::from_ref(record))
+        }
+        fn append_all(&mut self, records: &[Record]) -> Result<(), JournalError> {
+            let mut g = lock(&self.inner);
+            g.1 += 1;
+            records.iter().try_for_each(|r| g.0.append(r))
+        }
+    }
+
+    fn plan(n: usize) -> Plan {
+        Plan {
+            kind: PlanKind::FivecentsRecover,
+            params: serde_json::json!({"test": true}),
+            items: (0..n)
+                .map(|i| PlanItem {
+                    key: format!("k{i}"),
+                    detail: serde_json::Value::Null,
+                })
+                .collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn intents_are_durable_before_the_request_and_syncs_are_shared() {
+        let journal = Counting::default();
+        let seen = journal.clone();
+        let mut j = journal.clone();
+        let options = Options {
+            concurrency: 20,
+            ..Options::default()
+        };
+        let report = run_plan(
+            &plan(200),
+            &mut j,
+            &options,
+            &StopFlag::new(),
+            &|_| {},
+            |item| {
+                let seen = seen.clone();
+                async move {
+                    let has_intent = lock(&seen.inner).0.content.as_ref().is_some_and(|l| {
+                        l.records
+                            .iter()
+                            .any(|r| matches!(r, Record::Intent { key, .. } if *key == item.key))
+                    });
+                    assert!(
+                        has_intent,
+                        "{} sent before its intent was recorded",
+                        item.key
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                    Outcome {
+                        status: Status::Delivered,
+                        calls: Vec::new(),
+                        error: None,
+                    }
+                }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.delivered, 200);
+        let syncs = lock(&journal.inner).1;
+        // 400 records (+ run start and end) in far fewer syncs.
+        assert!(syncs < 200, "{syncs} syncs for 400 records");
+    }
+
+    #[tokio::test]
+    async fn a_stop_takes_no_new_item_and_records_the_ones_in_flight() {
+        let stop = Arc::new(StopFlag::new());
+        let mut j = MemoryJournal::default();
+        let options = Options {
+            concurrency: 3,
+            ..Options::default()
+        };
+        let flag = stop.clone();
+        let report = run_plan(&plan(50), &mut j, &options, &stop, &|_| {}, move |item| {
+            let flag = flag.clone();
+            async move {
+                if item.key == "k4" {
+                    flag.stop();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                Outcome {
+                    status: Status::Delivered,
+                    calls: Vec::new(),
+                    error: None,
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert!(report.interrupted);
+        assert!(report.sent < 10, "{}", report.sent);
+        let view = JournalView::from_loaded(j.content.unwrap()).unwrap();
+        assert_eq!(
+            view.counts().get("interrupted"),
+            None,
+            "in-flight items were recorded"
+        );
+        assert_eq!(view.runs[0].interrupted, true);
+    }
 }
