@@ -858,6 +858,6 @@ mod tests {
             None,
             "in-flight items were recorded"
         );
-        assert_eq!(view.runs[0].interrupted, true);
+        assert!(view.runs[0].interrupted);
     }
 }
