@@ -468,10 +468,16 @@ fn outcome_of(report: &Report, journal: &Path) -> Result<(), Failure> {
             resume_command(journal)
         )));
     }
-    let bad = report.failed + report.not_sent + report.uncertain;
-    if bad > 0 {
+    if !report.complete() {
+        let states: Vec<String> = report
+            .states
+            .iter()
+            .filter(|(k, _)| **k != "delivered")
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
         return Err(Failure::Api(format!(
-            "{bad} item(s) not delivered cleanly (see the journal: hookspec journal show {})",
+            "not every item is delivered cleanly ({}); see `hookspec journal show {}`",
+            states.join(", "),
             journal.display()
         )));
     }
