@@ -410,7 +410,15 @@ fn stop_on_ctrl_c() -> Arc<StopFlag> {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             flag.stop();
-            out::note("hookspec: stopping: no new items; waiting for the ones in flight…");
+            out::note(
+                "hookspec: stopping: no new items; waiting for the ones in flight… (Ctrl-C again to quit now: they would be left uncertain)",
+            );
+        }
+        if tokio::signal::ctrl_c().await.is_ok() {
+            out::note(
+                "hookspec: quitting; the items in flight may have been delivered (see `hookspec journal show`)",
+            );
+            std::process::exit(130);
         }
     });
     stop
