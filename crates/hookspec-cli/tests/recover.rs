@@ -285,7 +285,8 @@ async fn ctrl_c_waits_for_in_flight_items_and_prints_the_resume_command() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.jsonl");
     let child = recover_cmd(&base, &journal).spawn().unwrap();
-    while counts.lock().unwrap().len() < 4 {
+    let started = std::time::Instant::now();
+    while counts.lock().unwrap().len() < 4 && started.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     signal(child.id(), "-INT");
@@ -321,7 +322,11 @@ async fn sigkill_at_random_moments_then_resume_sends_each_job_once_except_report
         let before = counts.lock().unwrap().values().sum::<u32>();
         let mut child = recover_cmd(&base, &journal).spawn().unwrap();
         // Wait for some progress, then a random extra moment, then kill without warning.
-        while counts.lock().unwrap().values().sum::<u32>() < before + 2 {
+        let started = std::time::Instant::now();
+        while counts.lock().unwrap().values().sum::<u32>() < before + 2
+            && child.try_wait().unwrap().is_none()
+            && started.elapsed() < Duration::from_secs(10)
+        {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         tokio::time::sleep(Duration::from_millis(fastrand_ms())).await;

@@ -185,7 +185,8 @@ async fn a_crash_mid_run_resumes_with_the_rest_and_leaves_uncertain_items_alone(
             fivecents::execute(&client, plan, &mut journal, &options(6), &|_| {}).await
         })
     };
-    while server.total_resends() < 60 {
+    let started = Instant::now();
+    while server.total_resends() < 60 && started.elapsed() < Duration::from_secs(30) {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     task.abort();
