@@ -860,4 +860,95 @@ mod tests {
         );
         assert!(view.runs[0].interrupted);
     }
+
+    /// A journal that fails from its `ok`-th write on (a full or vanished disk).
+    struct Failing {
+        inner: MemoryJournal,
+        ok: usize,
+    }
+
+    impl Journal for Failing {
+        fn location(&self) -> String {
+            "(failing)".into()
+        }
+        fn load(&mut self) -> Result<Option<Loaded>, JournalError> {
+            self.inner.load()
+        }
+        fn create(&mut self, plan: &Plan) -> Result<(), JournalError> {
+            self.inner.create(plan)
+        }
+        fn append(&mut self, record: &Record) -> Result<(), JournalError> {
+            if self.ok == 0 {
+                return Err(JournalError::Backend("disk full".into()));
+            }
+            self.ok -= 1;
+            self.inner.append(record)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_journal_failing_mid_run_stops_it_and_nothing_is_sent_without_its_intent() {
+        let sent = Arc::new(Mutex::new(Vec::<String>::new()));
+        let mut j = Failing {
+            inner: MemoryJournal::default(),
+            ok: 21,
+        };
+        let options = Options {
+            concurrency: 4,
+            ..Options::default()
+        };
+        let log = sent.clone();
+        let err = run_plan(
+            &plan(50),
+            &mut j,
+            &options,
+            &StopFlag::new(),
+            &|_| {},
+            move |item| {
+                let log = log.clone();
+                async move {
+                    lock(&log).push(item.key);
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    Outcome {
+                        status: Status::Delivered,
+                        calls: Vec::new(),
+                        error: None,
+                    }
+                }
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, RecoverError::Journal(JournalError::Backend(_))),
+            "{err}"
+        );
+        let sent = lock(&sent).clone();
+        let records = j.inner.content.unwrap().records;
+        assert!(sent.len() < 50, "the run stopped");
+        for key in &sent {
+            assert!(
+                records
+                    .iter()
+                    .any(|r| matches!(r, Record::Intent { key: k, .. } if k == key)),
+                "{key} sent without a recorded intent"
+            );
+        }
+        // An unwritable journal from the start: nothing at all.
+        let mut j = Failing {
+            inner: MemoryJournal::default(),
+            ok: 0,
+        };
+        let err = run_plan(
+            &plan(5),
+            &mut j,
+            &options,
+            &StopFlag::new(),
+            &|_| {},
+            |_| async { panic!("nothing may be sent") },
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, RecoverError::Journal(_)));
+    }
 }
