@@ -6,7 +6,9 @@
 //!   not drift with the load of a shared machine;
 //! - `compile`: `cargo check` of crates generated from synthetic APIs of 10 to 1 000 endpoints;
 //! - `build`: clean `cargo build` and `cargo test --no-run` of the workspace, with the crates
-//!   that dominate (`--timings`).
+//!   that dominate (`--timings`);
+//! - `recovery`: `cargo bench -p hookspec-recover --bench recovery` (resend rate against the
+//!   rate limit, journal cost per item, resume of a 100 000-item journal).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,7 +16,7 @@ use std::process::Command;
 use std::time::Instant;
 
 /// The sections, in the order they run.
-pub const SECTIONS: [&str; 7] = [
+pub const SECTIONS: [&str; 8] = [
     "overhead",
     "decode",
     "receive",
@@ -22,6 +24,7 @@ pub const SECTIONS: [&str; 7] = [
     "instructions",
     "compile",
     "build",
+    "recovery",
 ];
 
 /// Runs the named sections (all when `sections` is empty).
@@ -64,6 +67,21 @@ pub fn run(root: &Path, sections: &[String], quick: bool) -> Result<(), String> 
     }
     if wants("build") {
         build_cost(root)?;
+    }
+    if wants("recovery") {
+        let mut cmd = cargo(root);
+        cmd.args([
+            "bench",
+            "-q",
+            "-p",
+            "hookspec-recover",
+            "--bench",
+            "recovery",
+        ]);
+        if quick {
+            cmd.args(["--", "quick"]);
+        }
+        status(cmd)?;
     }
     Ok(())
 }
