@@ -8,9 +8,11 @@
 //! response}` as OmegaStream posts it, `data` byte for byte as the API returned it and
 //! `response` null. [`execute`] POSTs each envelope to the plan's target URL.
 //!
-//! The envelope is built here from the typed event. When the webhook receiving side of
-//! hookspec gains its envelope type, `envelope` should produce that type's encoding, so
-//! that what replay sends is by construction what the receiver accepts.
+//! The envelope is built here from the typed event, and sent with a plain POST. The tests
+//! check that every envelope replay sends parses with the receiving side
+//! (`hookspec::omegastream::webhooks::parse`). Sending through the receiving side's own
+//! delivery code (`hookspec_mock::webhooks::deliver`, which can also sign) would be the next
+//! step once that code lives outside the emulator crate.
 
 use futures_util::StreamExt;
 use hookspec::omegastream::{Client, WebhookEvent};

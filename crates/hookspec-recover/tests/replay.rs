@@ -282,4 +282,16 @@ async fn replays_the_emulator_events() {
         .find(|b| raw_field(b, "id") == "\"63377e715790c27875f70dbd\"")
         .unwrap();
     assert_eq!(raw_field(&sent, "data"), raw_field(&detail, "data"));
+
+    // What replay POSTs is what the receiving side accepts as an OmegaStream delivery.
+    let mut headers = hookspec::http::HeaderMap::new();
+    headers.insert("content-type", "application/json".parse().unwrap());
+    for body in target.bodies() {
+        let delivery = hookspec::omegastream::webhooks::parse(&headers, &body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body)));
+        assert_eq!(
+            format!("\"{}\"", delivery.event.event_type()),
+            raw_field(&body, "type")
+        );
+    }
 }
