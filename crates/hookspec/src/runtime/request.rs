@@ -15,7 +15,8 @@ pub struct RequestParts {
     pub(super) path: String,
     pub(super) query: Vec<(&'static str, String)>,
     pub(super) headers: Vec<(&'static str, String)>,
-    pub(super) body: Option<Vec<u8>>,
+    // `Bytes`: each attempt hands reqwest a reference-counted view, not a copy.
+    pub(super) body: Option<bytes::Bytes>,
     pub(super) problem: Option<String>,
 }
 
@@ -151,14 +152,14 @@ impl RequestParts {
     /// Sets the JSON body.
     pub fn json<T: Serialize + ?Sized>(&mut self, body: &T) {
         match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some(bytes),
+            Ok(bytes) => self.body = Some(bytes.into()),
             Err(e) => self.refuse(format!("the body cannot be encoded as JSON: {e}")),
         }
     }
 
     /// Sets an already-encoded JSON body.
     pub fn json_bytes(&mut self, body: Vec<u8>) {
-        self.body = Some(body);
+        self.body = Some(body.into());
     }
 
     /// The path built so far (percent-encoded).

@@ -300,17 +300,20 @@ impl ClientCore {
             .http
             .request(endpoint.method.clone(), url)
             .timeout(timeout)
-            .header(header::ACCEPT, "application/json");
+            .header(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some((name, value)) = &self.inner.auth {
             rb = rb.header(name.clone(), value.clone());
         }
         for (name, value) in &req.headers {
             rb = rb.header(*name, value.as_str());
         }
-        if let Some(body) = req.body.as_deref() {
+        if let Some(body) = &req.body {
             rb = rb
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body.to_vec());
+                .header(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )
+                .body(body.clone());
         }
         let transport = |e: reqwest::Error| transport_error(endpoint.id, e);
         let mut resp = rb.send().await.map_err(transport)?;
