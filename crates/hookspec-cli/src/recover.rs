@@ -325,6 +325,29 @@ fn recorded_plan(
     }
 }
 
+/// The plan a journal already holds for this run (never read for a dry run), saying on stderr
+/// that the run resumes.
+fn resumed_plan(
+    journal: &mut FileJournal,
+    path: &std::path::Path,
+    dry_run: bool,
+    kind: PlanKind,
+    params: &Value,
+) -> Result<Option<Plan>, Failure> {
+    if dry_run {
+        return Ok(None);
+    }
+    let plan = recorded_plan(journal, kind, params)?;
+    if let Some(plan) = &plan {
+        out::note(&format!(
+            "hookspec: resuming from journal {} ({} items planned)",
+            path.display(),
+            plan.items.len()
+        ));
+    }
+    Ok(plan)
+}
+
 fn print_plan(plan: &Plan, json: bool) -> Result<(), Failure> {
     if json {
         for item in &plan.items {
@@ -532,20 +555,14 @@ pub(crate) async fn fivecents(m: &ArgMatches) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let mut journal = FileJournal::new(&path);
-    let recorded = if dry_run {
-        None
-    } else {
-        recorded_plan(&mut journal, PlanKind::FivecentsRecover, &params.to_json())?
-    };
-    let plan = match recorded {
-        Some(plan) => {
-            out::note(&format!(
-                "hookspec: resuming from journal {} ({} items planned)",
-                path.display(),
-                plan.items.len()
-            ));
-            plan
-        }
+    let plan = match resumed_plan(
+        &mut journal,
+        &path,
+        dry_run,
+        PlanKind::FivecentsRecover,
+        &params.to_json(),
+    )? {
+        Some(plan) => plan,
         None => hookspec_recover::fivecents::plan(&client, &params)
             .await
             .map_err(plan_failure)?,
@@ -609,20 +626,14 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let mut journal = FileJournal::new(&path);
-    let recorded = if dry_run {
-        None
-    } else {
-        recorded_plan(&mut journal, PlanKind::OmegastreamReplay, &params.to_json())?
-    };
-    let plan = match recorded {
-        Some(plan) => {
-            out::note(&format!(
-                "hookspec: resuming from journal {} ({} items planned)",
-                path.display(),
-                plan.items.len()
-            ));
-            plan
-        }
+    let plan = match resumed_plan(
+        &mut journal,
+        &path,
+        dry_run,
+        PlanKind::OmegastreamReplay,
+        &params.to_json(),
+    )? {
+        Some(plan) => plan,
         None => hookspec_recover::omegastream::plan(&client, &params, options.concurrency)
             .await
             .map_err(plan_failure)?,
