@@ -125,7 +125,8 @@ pub trait Journal: Send {
     }
 }
 
-/// One line of a [`FileJournal`].
+/// One line of a [`FileJournal`]: the plan's header and items, then [`Record`]s, each
+/// written as the record itself (its `t` tag names it).
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 enum Line {
@@ -136,47 +137,8 @@ enum Line {
         items: usize,
     },
     Item(PlanItem),
-    Run {
-        run: u32,
-        at: String,
-        retry_failed: bool,
-        resend_uncertain: bool,
-    },
-    Intent {
-        key: String,
-        run: u32,
-    },
-    Outcome {
-        key: String,
-        run: u32,
-        outcome: Outcome,
-    },
-    RunEnd {
-        run: u32,
-        interrupted: bool,
-    },
-}
-
-impl From<Line> for Option<Record> {
-    fn from(line: Line) -> Self {
-        Some(match line {
-            Line::Header { .. } | Line::Item(_) => return None,
-            Line::Run {
-                run,
-                at,
-                retry_failed,
-                resend_uncertain,
-            } => Record::Run {
-                run,
-                at,
-                retry_failed,
-                resend_uncertain,
-            },
-            Line::Intent { key, run } => Record::Intent { key, run },
-            Line::Outcome { key, run, outcome } => Record::Outcome { key, run, outcome },
-            Line::RunEnd { run, interrupted } => Record::RunEnd { run, interrupted },
-        })
-    }
+    #[serde(untagged)]
+    Record(Record),
 }
 
 /// The embedded journal: one append-only JSON-lines file.
@@ -331,7 +293,7 @@ impl Journal for FileJournal {
                             format!("the plan has {} of its {count} items", items.len()),
                         ));
                     }
-                    if let Some(record) = Option::<Record>::from(other) {
+                    if let Line::Record(record) = other {
                         records.push(record);
                     }
                 }
@@ -405,23 +367,7 @@ impl Journal for FileJournal {
         }
         let mut bytes = Vec::with_capacity(256 * records.len());
         for record in records {
-            let line = match record.clone() {
-                Record::Run {
-                    run,
-                    at,
-                    retry_failed,
-                    resend_uncertain,
-                } => Line::Run {
-                    run,
-                    at,
-                    retry_failed,
-                    resend_uncertain,
-                },
-                Record::Intent { key, run } => Line::Intent { key, run },
-                Record::Outcome { key, run, outcome } => Line::Outcome { key, run, outcome },
-                Record::RunEnd { run, interrupted } => Line::RunEnd { run, interrupted },
-            };
-            serde_json::to_writer(&mut bytes, &line).map_err(|e| JournalError::Io {
+            serde_json::to_writer(&mut bytes, record).map_err(|e| JournalError::Io {
                 location: self.location(),
                 op: "encode a record",
                 source: e.into(),
