@@ -56,10 +56,47 @@ impl Failure {
 }
 
 /// Where to send requests.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Target {
     pub(crate) base_url: Option<String>,
     pub(crate) key: Option<String>,
+    /// The embedded emulator behind this target, if any: it serves as long as the target lives.
+    _emulator: Option<hookspec_mock::RunningEmulator>,
+}
+
+/// Where a command for `api` sends its requests: `--base-url` and `--key` (or
+/// `HOOKSPEC_<API>_KEY`); with neither, the embedded, seeded emulator, so that the command
+/// works offline (its webhook URL is a receiver on 127.0.0.1, so a resend makes real calls
+/// locally), said on stderr.
+pub(crate) async fn target(m: &ArgMatches, api: &str) -> Result<Target, Failure> {
+    let key = m.get_one::<String>("key").cloned().or_else(|| {
+        std::env::var(spec_cli::key_env(api))
+            .ok()
+            .filter(|k| !k.is_empty())
+    });
+    let base_url = m.get_one::<String>("base-url").cloned();
+    if base_url.is_some() || key.is_some() {
+        return Ok(Target {
+            base_url,
+            key,
+            _emulator: None,
+        });
+    }
+    let (hook, _) = demo::receiver().await?;
+    let emu = hookspec_mock::Emulator::builder()
+        .webhook_urls(vec![hook])
+        .start()
+        .await
+        .map_err(|e| Failure::Other(e.to_string()))?;
+    out::note(&format!(
+        "hookspec: no --base-url and no key: using the embedded emulator at {} (seeded state)",
+        emu.base_url(api)
+    ));
+    Ok(Target {
+        base_url: Some(emu.base_url(api)),
+        key: Some(emu.key(api)),
+        _emulator: Some(emu),
+    })
 }
 
 /// The specs embedded in the `hookspec` crate, parsed.
@@ -198,36 +235,7 @@ async fn endpoint(api: &Api, cmd: &str, m: &ArgMatches) -> Result<(), Failure> {
         .copied()
         .find(|e| e.id == id)
         .ok_or_else(|| Failure::Other(format!("{id} is not bound")))?;
-    let key = m.get_one::<String>("key").cloned().or_else(|| {
-        std::env::var(spec_cli::key_env(&api.name))
-            .ok()
-            .filter(|k| !k.is_empty())
-    });
-    let base_url = m.get_one::<String>("base-url").cloned();
-    // No target at all: the embedded emulator, so that the command works offline.
-    let emulator = if base_url.is_none() && key.is_none() {
-        // Its webhook URL is a receiver on 127.0.0.1, so a resend makes real calls locally.
-        let (hook, _) = demo::receiver().await?;
-        let emu = hookspec_mock::Emulator::builder()
-            .webhook_urls(vec![hook])
-            .start()
-            .await
-            .map_err(|e| Failure::Other(e.to_string()))?;
-        out::note(&format!(
-            "hookspec: no --base-url and no key: using the embedded emulator at {} (seeded state)",
-            emu.base_url(&api.name)
-        ));
-        Some(emu)
-    } else {
-        None
-    };
-    let target = match &emulator {
-        Some(emu) => Target {
-            base_url: Some(emu.base_url(&api.name)),
-            key: Some(emu.key(&api.name)),
-        },
-        None => Target { base_url, key },
-    };
+    let target = target(m, &api.name).await?;
     let core = exec::client(entry, &target)?;
     let raw = exec::run(&core, meta, api, ep, m).await?;
     if m.get_flag("raw") {

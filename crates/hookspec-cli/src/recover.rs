@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::spec_cli::key_env;
 use crate::{Failure, out, output};
+use crate::{Target, target};
 
 const TIME_HELP: &str =
     "RFC 3339 (2026-04-01T00:00:00Z), or `YYYY-MM-DD HH:MM` / `YYYY-MM-DD` in UTC";
@@ -242,51 +243,20 @@ fn recover_failure(e: RecoverError) -> Failure {
     }
 }
 
-/// A target given, or the embedded emulator (with a webhook receiver on 127.0.0.1).
-struct Target {
-    base_url: String,
-    key: String,
-    _emulator: Option<hookspec_mock::RunningEmulator>,
-}
-
-async fn target(m: &ArgMatches, api: &str) -> Result<Target, Failure> {
-    let key = m
-        .get_one::<String>("key")
-        .cloned()
-        .or_else(|| std::env::var(key_env(api)).ok().filter(|k| !k.is_empty()));
-    let base_url = m.get_one::<String>("base-url").cloned();
-    if base_url.is_none() && key.is_none() {
-        let (hook, _) = crate::demo::receiver().await?;
-        let emu = hookspec_mock::Emulator::builder()
-            .webhook_urls(vec![hook])
-            .start()
-            .await
-            .map_err(|e| Failure::Other(e.to_string()))?;
-        out::note(&format!(
-            "hookspec: no --base-url and no key: using the embedded emulator at {} (seeded state)",
-            emu.base_url(api)
-        ));
-        return Ok(Target {
-            base_url: emu.base_url(api),
-            key: emu.key(api),
-            _emulator: Some(emu),
-        });
-    }
-    let Some(key) = key else {
+/// A typed client for `target`; a target without a key is a usage error naming where a key
+/// comes from.
+fn client<C: hookspec::runtime::FromCore>(target: &Target, api: &str) -> Result<C, Failure> {
+    let Some(key) = &target.key else {
         return Err(Failure::Usage(format!(
             "no API key (pass --key or set {})",
             key_env(api)
         )));
     };
-    let base_url = base_url.unwrap_or_else(|| match api {
-        "fivecents" => hookspec::fivecents::API.base_url.to_owned(),
-        _ => hookspec::omegastream::API.base_url.to_owned(),
-    });
-    Ok(Target {
-        base_url,
-        key,
-        _emulator: None,
-    })
+    let mut builder = hookspec::ClientBuilder::<C>::new().credentials(key.clone());
+    if let Some(url) = &target.base_url {
+        builder = builder.base_url(url.clone());
+    }
+    builder.build().map_err(|e| Failure::Usage(e.to_string()))
 }
 
 fn options(m: &ArgMatches) -> Options {
@@ -549,11 +519,7 @@ pub(crate) async fn fivecents(m: &ArgMatches) -> Result<(), Failure> {
         ),
     );
     let target = target(m, "fivecents").await?;
-    let client = hookspec::fivecents::Client::builder()
-        .base_url(target.base_url.clone())
-        .credentials(target.key.clone())
-        .build()
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let client: hookspec::fivecents::Client = client(&target, "fivecents")?;
     let mut journal = FileJournal::new(&path);
     let plan = match resumed_plan(
         &mut journal,
@@ -620,11 +586,7 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
         ),
     );
     let target = target(m, "omegastream").await?;
-    let client = hookspec::omegastream::Client::builder()
-        .base_url(target.base_url.clone())
-        .credentials(target.key.clone())
-        .build()
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let client: hookspec::omegastream::Client = client(&target, "omegastream")?;
     let mut journal = FileJournal::new(&path);
     let plan = match resumed_plan(
         &mut journal,
