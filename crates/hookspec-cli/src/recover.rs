@@ -629,9 +629,10 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
 }
 
 fn load_view(file: &Path) -> Result<JournalView, Failure> {
+    // Read without the lock: a journal can be looked at while a run writes it.
     let mut journal = FileJournal::new(file);
     let loaded = journal
-        .load()
+        .read()
         .map_err(journal_failure)?
         .ok_or_else(|| Failure::Usage(format!("{} holds no journal", file.display())))?;
     JournalView::from_loaded(loaded).map_err(|message| {

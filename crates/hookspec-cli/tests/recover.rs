@@ -155,10 +155,15 @@ async fn bad_input_exits_2_and_sends_nothing() {
     let mut show = hookspec();
     show.args(["journal", "show"]).arg(&corrupt);
     run(show).await.code(2);
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
     assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        1,
-        "only the corrupt file"
+        left,
+        ["corrupt.jsonl", "corrupt.jsonl.lock"],
+        "only the corrupt file, and the lock file of the run that read it"
     );
 }
 

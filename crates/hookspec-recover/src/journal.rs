@@ -102,6 +102,17 @@ pub enum JournalError {
         /// The plan asked for.
         requested: String,
     },
+    /// Another [`FileJournal`] (another process, or another value in this one) has the
+    /// journal open: two writers would interleave their records and could send an item twice.
+    #[error(
+        "journal {location} is in use by another run (its lock file {lock} is held); wait for it to end, or use another --journal file"
+    )]
+    Locked {
+        /// The journal.
+        location: String,
+        /// The lock file.
+        lock: String,
+    },
     /// A custom journal's own failure.
     #[error("journal: {0}")]
     Backend(String),
@@ -148,12 +159,22 @@ enum Line {
 /// (`fdatasync`) before [`Journal::append`] returns. A last line without its newline (the
 /// process died while writing it) is ignored and cut off before the next append; any other
 /// line that does not parse makes the journal [`JournalError::Corrupt`].
+///
+/// One writer at a time: `create`, or `load` of an existing journal, takes an exclusive lock on
+/// `<file>.lock` (created next to the journal and left there; the operating system releases
+/// the lock when the `FileJournal` is dropped or its process dies, even by `SIGKILL`). While it
+/// is held, another `FileJournal` on the same file — in another process or in this one — fails
+/// with [`JournalError::Locked`] before reading or writing anything.
 #[derive(Debug)]
 pub struct FileJournal {
     path: PathBuf,
     file: Option<File>,
     /// Length of the valid prefix, as found by the last `load`.
     valid_len: Option<u64>,
+    /// The open lock file, holding the exclusive lock while this value lives.
+    lock: Option<File>,
+    /// The last `load` found no file (and so took no lock).
+    absent_at_load: bool,
 }
 
 impl FileJournal {
@@ -163,6 +184,40 @@ impl FileJournal {
             path: path.into(),
             file: None,
             valid_len: None,
+            lock: None,
+            absent_at_load: false,
+        }
+    }
+
+    /// `<file>.lock`, the file whose lock says who writes the journal.
+    pub fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+
+    /// Takes the journal's lock, unless this value holds it already.
+    fn lock(&mut self) -> Result<(), JournalError> {
+        if self.lock.is_some() {
+            return Ok(());
+        }
+        let lock_path = self.lock_path();
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(self.io("open its lock file"))?;
+        match file.try_lock() {
+            Ok(()) => {
+                self.lock = Some(file);
+                Ok(())
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(JournalError::Locked {
+                location: self.location(),
+                lock: lock_path.display().to_string(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(self.io("lock its lock file")(e)),
         }
     }
 
@@ -171,63 +226,9 @@ impl FileJournal {
         &self.path
     }
 
-    fn io(&self, op: &'static str) -> impl FnOnce(io::Error) -> JournalError + '_ {
-        move |source| JournalError::Io {
-            location: self.path.display().to_string(),
-            op,
-            source,
-        }
-    }
-
-    fn corrupt(&self, line: usize, message: impl Into<String>) -> JournalError {
-        JournalError::Corrupt {
-            location: self.path.display().to_string(),
-            line,
-            message: message.into(),
-        }
-    }
-
-    fn open_for_append(&mut self) -> Result<&mut File, JournalError> {
-        if self.file.is_none() {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .open(&self.path)
-                .map_err(self.io("open for writing"))?;
-            let len = match self.valid_len {
-                Some(len) => {
-                    // Cut off a torn last line before writing after it.
-                    file.set_len(len).map_err(self.io("truncate a torn line"))?;
-                    len
-                }
-                None => file.metadata().map_err(self.io("stat"))?.len(),
-            };
-            file.seek(SeekFrom::Start(len)).map_err(self.io("seek"))?;
-            self.file = Some(file);
-        }
-        Ok(self.file.as_mut().expect("just opened"))
-    }
-}
-
-fn sync_dir(path: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        File::open(dir)?.sync_all()?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
-
-impl Journal for FileJournal {
-    fn location(&self) -> String {
-        self.path.display().to_string()
-    }
-
-    fn load(&mut self) -> Result<Option<Loaded>, JournalError> {
+    /// What the journal holds, read without taking its lock: for looking at a journal while a
+    /// run writes it (`hookspec journal show`). A record being written is not seen yet.
+    pub fn read(&mut self) -> Result<Option<Loaded>, JournalError> {
         self.file = None;
         let file = match File::open(&self.path) {
             Ok(f) => f,
@@ -324,7 +325,85 @@ impl Journal for FileJournal {
         }))
     }
 
+    fn io(&self, op: &'static str) -> impl FnOnce(io::Error) -> JournalError + '_ {
+        move |source| JournalError::Io {
+            location: self.path.display().to_string(),
+            op,
+            source,
+        }
+    }
+
+    fn corrupt(&self, line: usize, message: impl Into<String>) -> JournalError {
+        JournalError::Corrupt {
+            location: self.path.display().to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    fn open_for_append(&mut self) -> Result<&mut File, JournalError> {
+        if self.file.is_none() {
+            let mut file = OpenOptions::new()
+                .write(true)
+                .open(&self.path)
+                .map_err(self.io("open for writing"))?;
+            let len = match self.valid_len {
+                Some(len) => {
+                    // Cut off a torn last line before writing after it.
+                    file.set_len(len).map_err(self.io("truncate a torn line"))?;
+                    len
+                }
+                None => file.metadata().map_err(self.io("stat"))?.len(),
+            };
+            file.seek(SeekFrom::Start(len)).map_err(self.io("seek"))?;
+            self.file = Some(file);
+        }
+        Ok(self.file.as_mut().expect("just opened"))
+    }
+}
+
+fn sync_dir(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+impl Journal for FileJournal {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn load(&mut self) -> Result<Option<Loaded>, JournalError> {
+        if self.lock.is_none() && !self.path.exists() {
+            // Nothing to protect yet (and no lock file left behind by a run that stops before
+            // its plan, on bad input): `create` takes the lock and checks again.
+            self.valid_len = None;
+            self.file = None;
+            self.absent_at_load = true;
+            return Ok(None);
+        }
+        self.lock()?;
+        self.absent_at_load = false;
+        self.read()
+    }
+
     fn create(&mut self, plan: &Plan) -> Result<(), JournalError> {
+        self.lock()?;
+        if std::mem::take(&mut self.absent_at_load) && self.path.exists() {
+            // Another run created it between our `load` and now.
+            return Err(JournalError::Locked {
+                location: self.location(),
+                lock: self.lock_path().display().to_string(),
+            });
+        }
         let tmp = {
             let mut name = self.path.as_os_str().to_owned();
             name.push(".tmp");
@@ -374,6 +453,7 @@ impl Journal for FileJournal {
             })?;
             bytes.push(b'\n');
         }
+        self.lock()?;
         let path = self.path.display().to_string();
         let io = |op: &'static str| {
             let location = path.clone();

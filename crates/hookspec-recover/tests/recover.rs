@@ -290,6 +290,8 @@ async fn a_journal_with_an_intent_and_no_outcome_is_not_resent() {
             .unwrap();
         f.write_all(br#"{"t":"intent","key":"1234/3","#).unwrap();
     }
+    // The process that wrote it is gone (its lock with it).
+    drop(journal);
     let mut journal = journal_in(&dir);
     let report = fivecents::execute(&client, plan, &mut journal, &options(2), &|_| {})
         .await
@@ -345,6 +347,67 @@ async fn retry_failed_resends_only_the_jobs_whose_hooks_failed() {
         let want = if i == 3 || i == 7 { 2 } else { 1 };
         assert_eq!(resends[&(ZONE, i)], want, "job {i}");
     }
+}
+
+#[tokio::test]
+async fn a_journal_in_use_by_another_run_is_refused_before_anything_is_sent() {
+    let server = five_server(jobs().into_iter().take(20).collect()).await;
+    let client = server.client(1000);
+    let plan = fivecents::plan(&client, &params()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A first run holds the journal (it has written its plan, as a run does first).
+    let mut first = journal_in(&dir);
+    assert!(first.load().unwrap().is_none());
+    first.create(&plan).unwrap();
+    let mut second = journal_in(&dir);
+    let err = fivecents::execute(&client, plan.clone(), &mut second, &options(4), &|_| {})
+        .await
+        .unwrap_err();
+    match &err {
+        RecoverError::Journal(JournalError::Locked { location, lock }) => {
+            assert!(location.ends_with("journal.jsonl"), "{location}");
+            assert!(lock.ends_with("journal.jsonl.lock"), "{lock}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("in use by another run"), "{err}");
+    assert!(server.resends().is_empty(), "nothing was sent");
+    let untouched = journal_in(&dir).read().unwrap().unwrap();
+    assert!(untouched.records.is_empty(), "nothing was written");
+
+    // Two runs that both found no journal: the second to create it is refused.
+    let mut late = FileJournal::new(dir.path().join("raced.jsonl"));
+    assert!(late.load().unwrap().is_none());
+    let mut early = FileJournal::new(dir.path().join("raced.jsonl"));
+    assert!(early.load().unwrap().is_none());
+    early.create(&plan).unwrap();
+    drop(early);
+    assert!(matches!(
+        late.create(&plan),
+        Err(JournalError::Locked { .. })
+    ));
+
+    // The lock holder itself runs; a reader looks on without the lock meanwhile.
+    let report = fivecents::execute(&client, plan.clone(), &mut first, &options(4), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 20);
+    let seen = journal_in(&dir).read().unwrap().unwrap();
+    assert_eq!(
+        JournalView::from_loaded(seen).unwrap().counts()["delivered"],
+        20
+    );
+
+    // Once the holder is gone (a process that ends or dies releases it), the journal opens.
+    drop(first);
+    let again = fivecents::execute(&client, plan, &mut second, &options(4), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.sent, 0);
+    assert!(again.complete());
+    assert_eq!(server.resends().len(), 20);
+    assert!(server.resends().values().all(|&n| n == 1));
 }
 
 #[tokio::test]
