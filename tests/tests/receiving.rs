@@ -5,7 +5,8 @@
 
 use axum::routing::post;
 use hookspec::webhooks::{ParseError, Receiver, Secret, Settings, Webhook, WebhookApi};
-use hookspec_mock::webhooks::{Heard, ListenOptions, Listener, deliver, example_delivery};
+use hookspec::webhooks::{Signing, deliver};
+use hookspec_mock::webhooks::{Heard, ListenOptions, Listener, example_delivery};
 use hookspec_tests::spec;
 
 hookspec::include_api!("../webhook-fixture");
@@ -70,10 +71,10 @@ async fn trigger_then_listen_round_trips_every_declared_event_type() {
             };
             let body = example_delivery(&api, &event.name, &[set]).unwrap();
             let bytes = serde_json::to_vec(&body).unwrap();
-            let r = deliver(&http(), &listener.url(&api.name), &bytes, None)
+            let r = deliver(&http(), &listener.url(&api.name), bytes.clone(), None)
                 .await
                 .unwrap();
-            assert_eq!(r.status, 200, "{}", r.body);
+            assert_eq!(r.status, 200, "{}", r.body_text());
             let (received, duplicate) = next_event(&mut listener).await;
             assert_eq!(received.event.api, api.name);
             assert_eq!(received.event.event_type, event.name);
@@ -101,7 +102,7 @@ async fn flat_and_nested_examples_both_decode_over_http() {
         let body = example_delivery(&api, event, &[]).unwrap();
         assert_eq!(body["data"].get("video").is_some(), nested);
         let bytes = serde_json::to_vec(&body).unwrap();
-        deliver(&http(), &listener.url("omegastream"), &bytes, None)
+        deliver(&http(), &listener.url("omegastream"), bytes.clone(), None)
             .await
             .unwrap();
         let (received, _) = next_event(&mut listener).await;
@@ -128,7 +129,7 @@ async fn unknown_types_are_kept_and_repeats_are_duplicates() {
     // Sent to `/`: the listener finds the API the body fits.
     let url = format!("http://{}/", listener.addr());
     for attempt in 0..2 {
-        let r = deliver(&http(), &url, &bytes, None).await.unwrap();
+        let r = deliver(&http(), &url, bytes.clone(), None).await.unwrap();
         assert_eq!(r.status, 200);
         let (received, duplicate) = next_event(&mut listener).await;
         assert_eq!(received.event.event_type, "video.teleported");
@@ -324,12 +325,16 @@ async fn a_signed_api_round_trips_through_the_listener_with_its_secret() {
         let r = deliver(
             &http(),
             &listener.url("signed_hooks"),
-            &bytes,
-            Some((&secret, "msg_x")),
+            bytes,
+            Some(Signing {
+                secret: &secret,
+                msg_id: "msg_x",
+                timestamp: None,
+            }),
         )
         .await
         .unwrap();
-        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.status, 200, "{}", r.body_text());
         let (received, _) = next_event(&mut listener).await;
         assert!(received.verified);
         assert_eq!(received.event.event_type, *event);
@@ -339,7 +344,7 @@ async fn a_signed_api_round_trips_through_the_listener_with_its_secret() {
     let r = deliver(&http(), &listener.url("signed_hooks"), bytes, None)
         .await
         .unwrap();
-    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(r.status, 401, "{}", r.body_text());
     match listener.next().await.unwrap() {
         Heard::Refused { errors, .. } => assert_eq!(
             errors[0].1,

@@ -1,8 +1,8 @@
 //! `hookspec listen` and `hookspec trigger`: thin layers over `hookspec_mock::webhooks`.
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
-use hookspec::webhooks::{Secret, Settings};
-use hookspec_mock::webhooks::{ListenOptions, Listener, WebhookError, deliver, example_delivery};
+use hookspec::webhooks::{Secret, Settings, Signing, deliver};
+use hookspec_mock::webhooks::{ListenOptions, Listener, WebhookError, example_delivery};
 use hookspec_spec::Api;
 
 use crate::{Failure, out};
@@ -143,16 +143,20 @@ pub(crate) async fn trigger(apis: &[Api], m: &ArgMatches) -> Result<(), Failure>
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| Failure::Other(e.to_string()))?;
-    let signing = secrets.first().map(|s| (s, msg_id.as_str()));
-    let result = deliver(&http, to, &bytes, signing)
+    let signing = secrets.first().map(|secret| Signing {
+        secret,
+        msg_id: &msg_id,
+        timestamp: None,
+    });
+    let result = deliver(&http, to, bytes, signing)
         .await
-        .map_err(|e| Failure::Transport(e.to_string()))?;
+        .map_err(|e| Failure::Transport(out::with_causes(&e)))?;
     let line = format!(
         "{name} {event} → {to}: HTTP {} {}",
-        result.status,
-        result.body.trim()
+        result.status.as_u16(),
+        result.body_text().trim()
     );
-    if (200..300).contains(&result.status) {
+    if result.accepted() {
         out::line(&line)
     } else {
         Err(Failure::Api(line))

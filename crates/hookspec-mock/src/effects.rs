@@ -68,19 +68,19 @@ pub(crate) async fn deliver_omegastream_event(
         });
         // Sent as the provider sends a delivery: the same code as `hookspec trigger`.
         let body = event.to_string();
-        let sent = crate::webhooks::deliver(&shared.http, url, body.as_bytes(), None).await;
+        let sent = hookspec::webhooks::deliver(&shared.http, url, body, None).await;
         event["response"] = match sent {
             Ok(r) => {
-                let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
+                let status = r.status;
                 let outcome = if status.is_success() {
                     "succeeded"
                 } else {
                     "failed"
                 };
                 json!({
-                    "status_code": r.status,
+                    "status_code": status.as_u16(),
                     "status": status.to_string(),
-                    "body": r.body,
+                    "body": r.body_text(),
                     "message": format!("webhook event with type {event_type} {outcome}"),
                 })
             }
@@ -141,10 +141,9 @@ async fn resend(shared: &Shared, call: &Call<'_>, emu: &Emulation) -> Response {
         let time = now_secs();
         // Sent as the provider sends a delivery: the same code as `hookspec trigger`.
         let body = payload.to_string();
-        let entry = match crate::webhooks::deliver(&shared.http, &url, body.as_bytes(), None).await
-        {
+        let entry = match hookspec::webhooks::deliver(&shared.http, &url, body, None).await {
             Ok(r) => {
-                json!({"time": time, "hook": url, "body": payload, "respCode": r.status, "respBody": r.body, "error": null})
+                json!({"time": time, "hook": url, "body": payload, "respCode": r.status.as_u16(), "respBody": r.body_text(), "error": null})
             }
             Err(e) => {
                 json!({"time": time, "hook": url, "body": payload, "respCode": null, "respBody": null, "error": e.to_string()})

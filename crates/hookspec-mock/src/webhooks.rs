@@ -4,8 +4,8 @@
 //!
 //! - [`example_delivery`]: the body a provider would POST for an event type (the spec's
 //!   example, the tag set to the type), with `--set field=value` overrides ([`set_field`]).
-//! - [`deliver`]: POSTs a body as the provider does (JSON, and the Standard Webhooks headers
-//!   when a secret is given).
+//! - sending goes through [`hookspec::webhooks::deliver`] (JSON, and the Standard Webhooks
+//!   headers when a secret is given), shared with `omegastream replay`.
 //! - [`Listener`]: receives deliveries on 127.0.0.1, parses them with the generated code
 //!   (through [`hookspec::WEBHOOKS`]), answers 2xx (a duplicate too: the provider must stop
 //!   retrying) or a 4xx JSON error, reports duplicates and optionally forwards each delivery.
@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hookspec::webhooks::{
-    Dedup, InMemoryDedup, ParseError, Received, Secret, Settings, Summary, WebhookApi,
+    Dedup, InMemoryDedup, ParseError, Received, Settings, Summary, WebhookApi,
 };
 use hookspec_spec::Api;
 use serde_json::Value;
@@ -52,14 +52,6 @@ pub enum WebhookError {
     /// A `field=value` override that cannot be applied.
     #[error("cannot set `{0}`: {1}")]
     Set(String, String),
-    /// Sending failed.
-    #[error("cannot deliver to {url}: {message}")]
-    Send {
-        /// The target.
-        url: String,
-        /// Why.
-        message: String,
-    },
     /// Listening failed.
     #[error("cannot listen on 127.0.0.1:{port}: {source}")]
     Listen {
@@ -159,49 +151,6 @@ pub fn set_field(body: &mut Value, path: &str, value: &str) -> Result<(), Webhoo
         };
     }
     Err(fail("nothing to set"))
-}
-
-/// What the receiving end answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryResult {
-    /// The status.
-    pub status: u16,
-    /// The body, as text.
-    pub body: String,
-}
-
-/// POSTs `body` to `url` as a provider does: `Content-Type: application/json` and, with a
-/// secret, the Standard Webhooks headers (`webhook-id` = `msg_id`, the current time).
-pub async fn deliver(
-    http: &reqwest::Client,
-    url: &str,
-    body: &[u8],
-    signing: Option<(&Secret, &str)>,
-) -> Result<DeliveryResult, WebhookError> {
-    let mut request = http
-        .post(url)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.to_vec());
-    if let Some((secret, msg_id)) = signing {
-        let now = now_secs();
-        request = request.headers(hookspec::webhooks::signed_headers(
-            secret, msg_id, now, body,
-        ));
-    }
-    let fail = |e: reqwest::Error| WebhookError::Send {
-        url: url.to_owned(),
-        message: error_chain(&e),
-    };
-    let resp = request.send().await.map_err(fail)?;
-    let status = resp.status().as_u16();
-    let body = resp.text().await.map_err(fail)?;
-    Ok(DeliveryResult { status, body })
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -8,13 +8,14 @@
 //! response}` as OmegaStream posts it, `data` byte for byte as the API returned it and
 //! `response` null. [`execute`] POSTs each envelope to the plan's target URL.
 //!
-//! The envelope is built here from the typed event, and sent with a plain POST. The tests
-//! check that every envelope replay sends parses with the receiving side
-//! (`hookspec::omegastream::webhooks::parse`). Sending through the receiving side's own
-//! delivery code (`hookspec_mock::webhooks::deliver`, which can also sign) would be the next
-//! step once that code lives outside the emulator crate.
+//! The envelope is built here from the typed event and sent through the same delivery code
+//! as `hookspec trigger` and the emulator's own deliveries ([`hookspec::webhooks::deliver`]);
+//! the tests check that every envelope replay sends parses with the receiving side
+//! (`hookspec::omegastream::webhooks::parse`). OmegaStream signs nothing, so neither does
+//! replay.
 
 use futures_util::StreamExt;
+use hookspec::Delivery;
 use hookspec::omegastream::{Client, WebhookEvent};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -167,23 +168,16 @@ pub fn params_of(plan: &Plan) -> Option<ReplayParams> {
         .flatten()
 }
 
-/// POSTs one envelope.
+/// POSTs one envelope through the receiving side's delivery code
+/// ([`hookspec::webhooks::deliver`]): one request, never retried.
 pub async fn post_one(http: &reqwest::Client, to: &str, envelope: String) -> Outcome {
-    let sent = http
-        .post(to)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(envelope)
-        .send()
-        .await;
+    let sent = hookspec::webhooks::deliver(http, to, envelope, None).await;
     let time = Some(Timestamp::now().as_second());
     match sent {
-        Ok(resp) => {
-            let code = i64::from(resp.status().as_u16());
-            // The body is read so that the connection can be reused; its content is not kept.
-            let _ = resp.bytes().await;
+        Ok(answer) => {
             let call = HookCall {
                 hook: to.to_owned(),
-                status: Some(code),
+                status: Some(i64::from(answer.status.as_u16())),
                 error: None,
                 time,
             };
@@ -199,10 +193,9 @@ pub async fn post_one(http: &reqwest::Client, to: &str, envelope: String) -> Out
             }
         }
         Err(e) => {
-            let status = if e.is_connect() || e.is_builder() {
-                Status::NotSent
-            } else {
-                Status::Uncertain
+            let status = match e.delivery {
+                Delivery::NotSent => Status::NotSent,
+                _ => Status::Uncertain,
             };
             let error = error_chain(&e);
             Outcome {

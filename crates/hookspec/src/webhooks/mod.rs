@@ -20,8 +20,12 @@
 //!
 //! A delivery may arrive more than once (providers retry, 5centscdn resends on demand):
 //! [`Received::key`] and a [`Dedup`] (such as [`InMemoryDedup`]) tell repeats apart.
+//!
+//! The sending side is here too: [`deliver`] POSTs a body as a provider does (signed with a
+//! [`Signing`] when the API signs), for tests of a receiver and for re-deliveries.
 
 mod dedup;
+mod deliver;
 mod error;
 mod signature;
 
@@ -36,6 +40,7 @@ use serde::de::DeserializeOwned;
 use sha2::Digest as _;
 
 pub use dedup::{Dedup, InMemoryDedup};
+pub use deliver::{DeliverError, Delivered, MAX_ANSWER_BYTES, Signing, deliver};
 pub use error::ParseError;
 #[cfg(feature = "axum")]
 pub use extract::{Webhook, WebhookRejection};
