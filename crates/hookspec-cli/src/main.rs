@@ -141,6 +141,13 @@ fn root_command(apis: &[Api]) -> Command {
                             .env("HOOKSPEC_ADMIN_TOKEN")
                             .hide_env_values(true)
                             .help("Token the admin routes (/__admin/…) require; default: a random one, printed at start"),
+                    )
+                    .arg(
+                        Arg::new("rate-limit")
+                            .long("rate-limit")
+                            .value_parser(value_parser!(hookspec_mock::RateLimits))
+                            .default_value("off")
+                            .help("Answer 429 over the APIs' rate limits, per key: off, spec (each API's [rate_limit]), or N/s for every API that declares one"),
                     ),
             )
             .subcommand(
@@ -264,6 +271,9 @@ async fn mock(m: &ArgMatches) -> Result<(), Failure> {
             let mut builder = hookspec_mock::Emulator::builder().port(port);
             if let Some(token) = s.get_one::<String>("admin-token") {
                 builder = builder.admin_token(token.clone());
+            }
+            if let Some(mode) = s.get_one::<hookspec_mock::RateLimits>("rate-limit") {
+                builder = builder.rate_limits(*mode);
             }
             hookspec_mock::serve(builder)
                 .await

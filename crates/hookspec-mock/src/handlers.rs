@@ -338,6 +338,21 @@ pub(crate) async fn endpoint(
             &[],
         );
     }
+    if let Err(wait) = shared.limiter.take(&api.name, shared.key_for(&api.name)) {
+        let mut resp = api_error(
+            &api,
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate limit exceeded",
+            &[],
+        );
+        // Whole seconds, rounded up: at least 1.
+        let seconds = u64::try_from(wait.as_millis().div_ceil(1000))
+            .unwrap_or(u64::MAX)
+            .max(1);
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return resp;
+    }
 
     let params = match path_params(&api, &ep.path, parts.uri.path()) {
         Ok(p) => p,

@@ -45,6 +45,7 @@ mod declared;
 mod effects;
 mod faults;
 mod handlers;
+mod rate_limit;
 pub mod request_log;
 mod surface;
 pub mod webhooks;
@@ -62,6 +63,7 @@ use tokio::sync::watch;
 
 pub use effects::EFFECTS;
 pub use faults::{Fault, FaultRule};
+pub use rate_limit::RateLimits;
 pub use request_log::RecordedRequest;
 
 /// The key every API accepts unless [`EmulatorBuilder::key`] sets another.
@@ -124,6 +126,7 @@ pub(crate) struct Shared {
     pub(crate) requests: Mutex<request_log::RequestLog>,
     pub(crate) http: reqwest::Client,
     pub(crate) admin_token: String,
+    pub(crate) limiter: rate_limit::Limiter,
 }
 
 impl Shared {
@@ -154,6 +157,7 @@ pub struct EmulatorBuilder {
     webhook_urls: Option<Vec<String>>,
     port: u16,
     admin_token: Option<String>,
+    rate_limits: RateLimits,
 }
 
 /// Entry point: `Emulator::builder()…start().await`.
@@ -194,6 +198,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Whether requests over an API's rate limit get a 429 (with `Retry-After`, in the API's
+    /// error model): [`RateLimits::Off`] by default, [`RateLimits::Spec`] for each API's
+    /// declared `[rate_limit]` per key, [`RateLimits::PerSecond`] for another rate.
+    pub fn rate_limits(mut self, mode: RateLimits) -> Self {
+        self.rate_limits = mode;
+        self
+    }
+
     /// Port on 127.0.0.1 (0, the default, picks a free one).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -231,6 +243,7 @@ impl EmulatorBuilder {
             requests: Mutex::new(request_log::RequestLog::default()),
             http,
             admin_token: self.admin_token.unwrap_or_else(random_token),
+            limiter: rate_limit::Limiter::new(self.rate_limits, &apis_for_store),
         });
         let port = self.port;
         let listener = TcpListener::bind(("127.0.0.1", port))
