@@ -43,6 +43,18 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// A copy of the first item of a resource that `pred` accepts (no copy of the others).
+    pub(crate) fn find(
+        &self,
+        api: &str,
+        resource: &str,
+        pred: impl FnMut(&&Value) -> bool,
+    ) -> Option<Value> {
+        lock(&self.items)
+            .get(&(api.to_owned(), resource.to_owned()))
+            .and_then(|items| items.iter().find(pred).cloned())
+    }
+
     /// Runs `f` on a resource's items.
     fn with<T>(&self, api: &str, resource: &str, f: impl FnOnce(&mut Vec<Value>) -> T) -> T {
         let mut all = lock(&self.items);
@@ -50,6 +62,11 @@ impl Store {
             .entry((api.to_owned(), resource.to_owned()))
             .or_default();
         f(items)
+    }
+
+    /// Appends items to a resource.
+    pub(crate) fn extend(&self, api: &str, resource: &str, new: impl IntoIterator<Item = Value>) {
+        self.with(api, resource, |items| items.extend(new));
     }
 
     /// Appends an item to a resource.

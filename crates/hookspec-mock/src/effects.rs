@@ -116,14 +116,13 @@ async fn resend(shared: &Shared, call: &Call<'_>, emu: &Emulation) -> Response {
     let index = body.get("index").and_then(json_integer);
     let infile = body.get("infile").and_then(Value::as_str);
     let outfile = body.get("outfile").and_then(Value::as_str);
-    let jobs = shared.store.items(&api.name, resource);
-    let job = jobs.iter().find(|j| {
+    let job = shared.store.find(&api.name, resource, |j| {
         j.get("zoneid").and_then(json_integer) == zoneid
             && ((index.is_some() && j.get("index").and_then(json_integer) == index)
                 || (infile.is_some() && text(j, "infile") == infile)
                 || (outfile.is_some() && text(j, "outfile") == outfile))
     });
-    let Some(job) = job else {
+    let Some(job) = &job else {
         return api_error(api, StatusCode::NOT_FOUND, not_found, &[]);
     };
     // The completion notification the job's webhooks received the first time.

@@ -112,6 +112,14 @@ pub enum MockError {
     /// The HTTP client for webhook calls could not be built.
     #[error("cannot build the webhook HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    /// No API of that name declares a resource of that name.
+    #[error("{api} declares no resource `{resource}`")]
+    UnknownResource {
+        /// The API.
+        api: String,
+        /// The resource asked for.
+        resource: String,
+    },
 }
 
 /// State shared by every connection.
@@ -436,6 +444,30 @@ impl RunningEmulator {
         data: serde_json::Value,
     ) -> Vec<serde_json::Value> {
         effects::deliver_omegastream_event(&self.shared, event_type, data).await
+    }
+
+    /// Adds items to a declared resource (`[resources.<name>]` of `api`'s spec), as if they
+    /// were in its seed: state for a test or a benchmark larger than the spec's examples.
+    /// The items are taken as given (not checked against the model).
+    pub fn insert(
+        &self,
+        api: &str,
+        resource: &str,
+        items: impl IntoIterator<Item = serde_json::Value>,
+    ) -> Result<(), MockError> {
+        let declared = self
+            .shared
+            .apis
+            .iter()
+            .any(|a| a.name == api && a.resource(resource).is_some());
+        if !declared {
+            return Err(MockError::UnknownResource {
+                api: api.to_owned(),
+                resource: resource.to_owned(),
+            });
+        }
+        self.shared.store.extend(api, resource, items);
+        Ok(())
     }
 
     /// Replaces the webhook URLs a resend POSTs to.
