@@ -321,15 +321,10 @@ fn resumed_plan(
 fn print_plan(plan: &Plan, json: bool) -> Result<(), Failure> {
     if json {
         for item in &plan.items {
-            let mut row = json!({"key": item.key});
-            if let (Some(o), Some(d)) = (row.as_object_mut(), item.detail.as_object()) {
-                for (k, v) in d {
-                    if k != "envelope" {
-                        o.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-            out::line(&row.to_string())?;
+            let mut row = serde_json::Map::new();
+            row.insert("key".into(), json!(item.key));
+            add_detail(&mut row, &item.detail);
+            out::line(&Value::Object(row).to_string())?;
         }
         return Ok(());
     }
@@ -339,13 +334,7 @@ fn print_plan(plan: &Plan, json: bool) -> Result<(), Failure> {
         .map(|item| {
             let mut row = serde_json::Map::new();
             row.insert("key".into(), json!(item.key));
-            if let Some(d) = item.detail.as_object() {
-                for (k, v) in d {
-                    if k != "envelope" {
-                        row.insert(k.clone(), v.clone());
-                    }
-                }
-            }
+            add_detail(&mut row, &item.detail);
             Value::Object(row)
         })
         .collect();
@@ -644,18 +633,19 @@ fn load_view(file: &Path) -> Result<JournalView, Failure> {
     })
 }
 
+/// The fields of an item's detail, except the envelope a replay POSTs (too long for a row).
+fn add_detail(row: &mut serde_json::Map<String, Value>, detail: &hookspec::RawJson) {
+    if let Value::Object(d) = detail.to_value() {
+        row.extend(d.into_iter().filter(|(k, _)| k != "envelope"));
+    }
+}
+
 fn item_row(it: &hookspec_recover::ItemView) -> Value {
     let mut row = serde_json::Map::new();
     row.insert("key".into(), json!(it.item.key));
     row.insert("state".into(), json!(it.state.name()));
     row.insert("attempts".into(), json!(it.attempts));
-    if let Some(d) = it.item.detail.as_object() {
-        for (k, v) in d {
-            if k != "envelope" {
-                row.insert(k.clone(), v.clone());
-            }
-        }
-    }
+    add_detail(&mut row, &it.item.detail);
     if let Some(last) = &it.last {
         let hooks: Vec<String> = last
             .calls

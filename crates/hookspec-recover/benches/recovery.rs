@@ -20,8 +20,8 @@ use hookspec::runtime::RateLimit;
 use hookspec_mock::{Emulator, RateLimits, RunningEmulator};
 use hookspec_recover::fivecents::{self, RecoverParams};
 use hookspec_recover::{
-    FileJournal, HookCall, Journal, JournalView, MemoryJournal, Options, Outcome, Plan, PlanItem,
-    PlanKind, Record, Status,
+    FileJournal, HookCall, Journal, MemoryJournal, Options, Outcome, Plan, PlanItem, PlanKind,
+    Record, Status,
 };
 use serde_json::{Value, json};
 
@@ -218,8 +218,8 @@ fn synthetic_plan(n: usize) -> Plan {
         items: (0..n)
             .map(|i| PlanItem {
                 key: format!("7/{i}"),
-                detail: json!({"zoneid": 7, "index": i, "infile": format!("in/{i}.mp4"),
-                               "outfile": format!("out/{i}/index.m3u8"), "completed": "2026-03-01T00:00:01Z"}),
+                detail: hookspec::RawJson::from_value(&json!({"zoneid": 7, "index": i, "infile": format!("in/{i}.mp4"),
+                               "outfile": format!("out/{i}/index.m3u8"), "completed": "2026-03-01T00:00:01Z"})).unwrap(),
             })
             .collect(),
     }
@@ -277,7 +277,7 @@ fn resume(n: usize) {
     for _ in 0..3 {
         let started = Instant::now();
         let mut j = FileJournal::new(&path);
-        let view = JournalView::from_loaded(j.load().unwrap().unwrap()).unwrap();
+        let view = j.view().unwrap().unwrap();
         let counts = view.counts();
         times.push(started.elapsed());
         assert_eq!(counts["delivered"], n / 10 * 8);
@@ -294,6 +294,43 @@ fn resume(n: usize) {
     );
 }
 
+/// Memory of a run of an `n`-item plan (fsync'd journal, no rate limit, the stand-in's
+/// resend): what the plan itself takes once built, and the run's peak above that.
+async fn run_memory(base: &str, n: usize) {
+    let client = client(base, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = FileJournal::new(dir.path().join("j.jsonl"));
+    let before = rss_kb("VmRSS");
+    let plan = synthetic_plan(n);
+    let with_plan = rss_kb("VmRSS");
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let options = Options {
+        concurrency: 32,
+        ..Options::default()
+    };
+    let report = fivecents::execute(&client, plan, &mut journal, &options, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, n);
+    let peak = rss_kb("VmHWM");
+    let per = |kb: u64| kb * 1024 / u64::try_from(n).unwrap();
+    println!(
+        "| a run of a {n}-item plan (fsync'd journal): the plan built, then the run's peak RSS above it | plan {} kB ({} B/item); run {} kB ({} B/item) |",
+        with_plan.saturating_sub(before),
+        per(with_plan.saturating_sub(before)),
+        peak.saturating_sub(with_plan),
+        per(peak.saturating_sub(with_plan)),
+    );
+}
+
+fn rss_kb(field: &str) -> u64 {
+    rss(field)
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 fn rss(field: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -306,6 +343,19 @@ fn rss(field: &str) -> String {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let (Some("memory"), Some(n)) = (args.get(1).map(String::as_str), args.get(2)) {
+        let n: usize = n.parse().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let base = server(1).await;
+            run_memory(&base, n).await;
+        });
+        return;
+    }
     let quick = std::env::args().any(|a| a == "quick");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -318,6 +368,16 @@ fn main() {
         let n = if quick { 1_000 } else { 10_000 };
         let base = server(i64::try_from(n).unwrap()).await;
         in_run_cost(&base, n, 32).await;
+        // Each in a process of its own: the allocator keeps what earlier sections freed.
+        let big = if quick { 10_000 } else { 100_000 };
+        for n in [big / 10, big] {
+            let out = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["memory", &n.to_string()])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+        }
     });
     println!(
         "\n### Sustained rate\n\nrate = (items − the bucket's initial burst) ÷ wall time; ratio = rate ÷ limit.\n\n| limit | items | journal | concurrency | time | rate | ratio |\n|---|---|---|---|---|---|---|"

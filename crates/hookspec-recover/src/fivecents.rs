@@ -9,13 +9,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hookspec::TimeRange;
 use hookspec::fivecents::{
     Client, EncodeJobLog, JobSelector, LogGrouping, ResendNotificationRequest,
 };
+use hookspec::{RawJson, TimeRange};
 use jiff::{Span, Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::{
     HookCall, Journal, Options, Outcome, Plan, PlanError, PlanItem, PlanKind, Progress,
@@ -168,7 +167,7 @@ pub async fn plan(client: &Client, params: &RecoverParams) -> Result<Plan, PlanE
             .into_iter()
             .map(|j| PlanItem {
                 key: format!("{}/{}", j.zoneid, j.index),
-                detail: serde_json::to_value(&j).unwrap_or_else(|_| json!({})),
+                detail: RawJson::from_value(&j).unwrap_or_else(|_| empty_object()),
             })
             .collect(),
     })
@@ -268,8 +267,8 @@ pub async fn execute_until(
             plan.kind.as_str()
         )));
     }
-    run_plan(&plan, journal, options, stop, progress, |item| async move {
-        match serde_json::from_value::<JobDetail>(item.detail) {
+    run_plan(plan, journal, options, stop, progress, |item| async move {
+        match item.detail.parse::<JobDetail>() {
             Ok(job) => resend_one(client, job.zoneid, job.index).await,
             Err(e) => Outcome {
                 status: Status::NotSent,
@@ -279,4 +278,10 @@ pub async fn execute_until(
         }
     })
     .await
+}
+
+/// `{}`: the detail of an item whose own could not be encoded (it cannot happen for the
+/// detail types here, which are plain strings and numbers).
+pub(crate) fn empty_object() -> RawJson {
+    RawJson::from_string("{}".to_owned()).expect("`{}` is JSON")
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Outcome, Plan, PlanItem, PlanKind};
+use crate::{JournalView, Outcome, Plan, PlanItem, PlanKind, ViewBuilder};
 
 /// Format tag on the first line of a [`FileJournal`].
 pub const FORMAT: &str = "hookspec-recover/1";
@@ -129,6 +129,23 @@ pub trait Journal: Send {
     fn create(&mut self, plan: &Plan) -> Result<(), JournalError>;
     /// Appends one record.
     fn append(&mut self, record: &Record) -> Result<(), JournalError>;
+    /// What the journal holds, replayed into a view (`None` when it is empty). By default
+    /// [`Journal::load`] then [`JournalView::from_loaded`]; a journal that can hand its
+    /// records over one at a time (as [`FileJournal`] does, through a [`ViewBuilder`]) need
+    /// not hold them all at once.
+    fn view(&mut self) -> Result<Option<JournalView>, JournalError> {
+        let location = self.location();
+        self.load()?
+            .map(|loaded| {
+                JournalView::from_loaded(loaded).map_err(|message| JournalError::Corrupt {
+                    location,
+                    line: 0,
+                    message,
+                })
+            })
+            .transpose()
+    }
+
     /// Appends records in order, durable together when it returns (one sync for all: what
     /// the run loop uses when several requests are in flight). By default, one by one.
     fn append_all(&mut self, records: &[Record]) -> Result<(), JournalError> {
@@ -149,6 +166,38 @@ enum Line {
     },
     Item(PlanItem),
     #[serde(untagged)]
+    Record(Record),
+}
+
+/// A plan item's line, `{"t":"item","key":…,"detail":…}`, read and written as a plain struct:
+/// an item's raw `detail` cannot go through the buffering that `Line`'s tagged
+/// deserialization does.
+#[derive(Serialize, Deserialize)]
+struct ItemLine<'a> {
+    t: ItemTag,
+    #[serde(borrow)]
+    key: std::borrow::Cow<'a, str>,
+    detail: &'a serde_json::value::RawValue,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ItemTag {
+    Item,
+}
+
+impl ItemLine<'_> {
+    fn to_item(&self) -> PlanItem {
+        PlanItem {
+            key: self.key.clone().into_owned(),
+            detail: hookspec::RawJson::from(self.detail.to_owned()),
+        }
+    }
+}
+
+/// What [`FileJournal`]'s reading hands on, in order.
+enum Part {
+    Plan(Plan),
     Record(Record),
 }
 
@@ -221,6 +270,21 @@ impl FileJournal {
         }
     }
 
+    /// Takes the lock if the journal exists (`false`: it does not). Nothing to protect yet
+    /// otherwise, and no lock file is left behind by a run that stops before its plan on bad
+    /// input: `create` takes the lock and checks again.
+    fn lock_if_present(&mut self) -> Result<bool, JournalError> {
+        if self.lock.is_none() && !self.path.exists() {
+            self.valid_len = None;
+            self.file = None;
+            self.absent_at_load = true;
+            return Ok(false);
+        }
+        self.lock()?;
+        self.absent_at_load = false;
+        Ok(true)
+    }
+
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -229,10 +293,37 @@ impl FileJournal {
     /// What the journal holds, read without taking its lock: for looking at a journal while a
     /// run writes it (`hookspec journal show`). A record being written is not seen yet.
     pub fn read(&mut self) -> Result<Option<Loaded>, JournalError> {
+        let mut loaded: Option<Loaded> = None;
+        self.scan(&mut |part| {
+            match part {
+                Part::Plan(plan) => {
+                    loaded = Some(Loaded {
+                        plan,
+                        records: Vec::new(),
+                    });
+                }
+                Part::Record(record) => {
+                    if let Some(l) = &mut loaded {
+                        l.records.push(record);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(loaded)
+    }
+
+    /// Reads the file line by line, giving `sink` the plan (once, whole, before any record)
+    /// and then each record as it is read; nothing is kept here. A message from `sink` makes
+    /// the journal corrupt at that line.
+    fn scan(
+        &mut self,
+        sink: &mut dyn FnMut(Part) -> Result<(), String>,
+    ) -> Result<(), JournalError> {
         self.file = None;
         let file = match File::open(&self.path) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(self.io("open")(e)),
         };
         let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -241,7 +332,7 @@ impl FileJournal {
         let mut line_no = 0usize;
         let mut header: Option<(PlanKind, serde_json::Value, usize)> = None;
         let mut items = Vec::new();
-        let mut records = Vec::new();
+        let mut plan_given = false;
         loop {
             buf.clear();
             let n = reader
@@ -257,9 +348,13 @@ impl FileJournal {
                 break;
             }
             offset += n as u64;
-            let line: Line = serde_json::from_slice(&buf[..n - 1])
-                .map_err(|e| self.corrupt(line_no, format!("not a journal record: {e}")))?;
-            match (line, &header) {
+            let text = &buf[..n - 1];
+            let line = match serde_json::from_slice::<ItemLine<'_>>(text) {
+                Ok(item) => Line::Item(item.to_item()),
+                Err(_) => serde_json::from_slice::<Line>(text)
+                    .map_err(|e| self.corrupt(line_no, format!("not a journal record: {e}")))?,
+            };
+            match (line, &mut header) {
                 (
                     Line::Header {
                         format,
@@ -282,20 +377,29 @@ impl FileJournal {
                     return Err(self.corrupt(line_no, "a second header"));
                 }
                 (Line::Item(item), Some((_, _, count))) => {
-                    if items.len() >= *count || !records.is_empty() {
+                    if items.len() >= *count || plan_given {
                         return Err(self.corrupt(line_no, "a plan item after the plan"));
                     }
                     items.push(item);
                 }
-                (other, Some((_, _, count))) => {
-                    if items.len() != *count {
-                        return Err(self.corrupt(
-                            line_no,
-                            format!("the plan has {} of its {count} items", items.len()),
-                        ));
+                (other, Some((kind, params, count))) => {
+                    if !plan_given {
+                        if items.len() != *count {
+                            return Err(self.corrupt(
+                                line_no,
+                                format!("the plan has {} of its {count} items", items.len()),
+                            ));
+                        }
+                        let plan = Plan {
+                            kind: *kind,
+                            params: std::mem::take(params),
+                            items: std::mem::take(&mut items),
+                        };
+                        sink(Part::Plan(plan)).map_err(|m| self.corrupt(line_no, m))?;
+                        plan_given = true;
                     }
                     if let Line::Record(record) = other {
-                        records.push(record);
+                        sink(Part::Record(record)).map_err(|m| self.corrupt(line_no, m))?;
                     }
                 }
             }
@@ -304,25 +408,26 @@ impl FileJournal {
             if line_no == 0 || offset == 0 {
                 // An empty file: nothing was ever recorded.
                 self.valid_len = Some(0);
-                return Ok(None);
+                return Ok(());
             }
             return Err(self.corrupt(1, "no journal header"));
         };
-        if items.len() != count {
-            return Err(self.corrupt(
-                line_no,
-                format!("the plan has {} of its {count} items", items.len()),
-            ));
-        }
-        self.valid_len = Some(offset);
-        Ok(Some(Loaded {
-            plan: Plan {
+        if !plan_given {
+            if items.len() != count {
+                return Err(self.corrupt(
+                    line_no,
+                    format!("the plan has {} of its {count} items", items.len()),
+                ));
+            }
+            let plan = Plan {
                 kind,
                 params,
                 items,
-            },
-            records,
-        }))
+            };
+            sink(Part::Plan(plan)).map_err(|m| self.corrupt(line_no, m))?;
+        }
+        self.valid_len = Some(offset);
+        Ok(())
     }
 
     fn io(&self, op: &'static str) -> impl FnOnce(io::Error) -> JournalError + '_ {
@@ -362,6 +467,11 @@ impl FileJournal {
     }
 }
 
+fn write_line(out: &mut impl Write, line: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, line)?;
+    out.write_all(b"\n")
+}
+
 fn sync_dir(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
@@ -382,17 +492,29 @@ impl Journal for FileJournal {
     }
 
     fn load(&mut self) -> Result<Option<Loaded>, JournalError> {
-        if self.lock.is_none() && !self.path.exists() {
-            // Nothing to protect yet (and no lock file left behind by a run that stops before
-            // its plan, on bad input): `create` takes the lock and checks again.
-            self.valid_len = None;
-            self.file = None;
-            self.absent_at_load = true;
+        if !self.lock_if_present()? {
             return Ok(None);
         }
-        self.lock()?;
-        self.absent_at_load = false;
         self.read()
+    }
+
+    fn view(&mut self) -> Result<Option<JournalView>, JournalError> {
+        if !self.lock_if_present()? {
+            return Ok(None);
+        }
+        let mut builder: Option<ViewBuilder> = None;
+        self.scan(&mut |part| {
+            match part {
+                Part::Plan(plan) => builder = Some(ViewBuilder::new(plan)?),
+                Part::Record(record) => {
+                    if let Some(b) = &mut builder {
+                        b.apply(record)?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(builder.map(ViewBuilder::finish))
     }
 
     fn create(&mut self, plan: &Plan) -> Result<(), JournalError> {
@@ -410,19 +532,23 @@ impl Journal for FileJournal {
             PathBuf::from(name)
         };
         let mut out = io::BufWriter::new(File::create(&tmp).map_err(self.io("create"))?);
-        let mut write = |line: &Line| -> io::Result<()> {
-            serde_json::to_writer(&mut out, line)?;
-            out.write_all(b"\n")
-        };
-        write(&Line::Header {
-            format: FORMAT.to_owned(),
-            kind: plan.kind,
-            params: plan.params.clone(),
-            items: plan.items.len(),
-        })
+        write_line(
+            &mut out,
+            &Line::Header {
+                format: FORMAT.to_owned(),
+                kind: plan.kind,
+                params: plan.params.clone(),
+                items: plan.items.len(),
+            },
+        )
         .map_err(self.io("write the plan"))?;
         for item in &plan.items {
-            write(&Line::Item(item.clone())).map_err(self.io("write the plan"))?;
+            let line = ItemLine {
+                t: ItemTag::Item,
+                key: std::borrow::Cow::Borrowed(&item.key),
+                detail: item.detail.as_raw_value(),
+            };
+            write_line(&mut out, &line).map_err(self.io("write the plan"))?;
         }
         let file = out
             .into_inner()

@@ -38,10 +38,11 @@ pub mod fivecents;
 pub mod journal;
 pub mod omegastream;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -94,8 +95,10 @@ impl Plan {
 pub struct PlanItem {
     /// Unique within the plan: `<zone>/<index>` for a job, the event id for an event.
     pub key: String,
-    /// What the sender needs, and what a listing shows (kind-specific JSON).
-    pub detail: serde_json::Value,
+    /// What the sender needs, and what a listing shows (kind-specific JSON), kept as its
+    /// compact text: a 100 000-item plan is held in memory for the run, and a parsed
+    /// `serde_json::Value` object costs several times its text.
+    pub detail: hookspec::RawJson,
 }
 
 /// How an item's request ended.
@@ -248,68 +251,11 @@ impl JournalView {
     /// Replays the records over the plan.
     pub fn from_loaded(loaded: Loaded) -> Result<Self, String> {
         let Loaded { plan, records } = loaded;
-        let index: HashMap<&str, usize> = plan
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| (it.key.as_str(), i))
-            .collect();
-        if index.len() != plan.items.len() {
-            return Err("the plan has two items with the same key".into());
-        }
-        let mut states = vec![(ItemState::Pending, 0u32, None::<Outcome>); plan.items.len()];
-        let mut runs: Vec<RunView> = Vec::new();
+        let mut builder = ViewBuilder::new(plan)?;
         for record in records {
-            match record {
-                Record::Run { run, at, .. } => runs.push(RunView {
-                    run,
-                    at,
-                    sent: 0,
-                    ended: false,
-                    interrupted: false,
-                }),
-                Record::Intent { key, run } => {
-                    let i = *index
-                        .get(key.as_str())
-                        .ok_or_else(|| format!("an intent for `{key}`, not in the plan"))?;
-                    states[i].0 = ItemState::Interrupted;
-                    states[i].1 += 1;
-                    if let Some(r) = runs.iter_mut().rev().find(|r| r.run == run) {
-                        r.sent += 1;
-                    }
-                }
-                Record::Outcome { key, outcome, .. } => {
-                    let i = *index
-                        .get(key.as_str())
-                        .ok_or_else(|| format!("an outcome for `{key}`, not in the plan"))?;
-                    states[i].0 = ItemState::Done(outcome.status);
-                    states[i].2 = Some(outcome);
-                }
-                Record::RunEnd { run, interrupted } => {
-                    if let Some(r) = runs.iter_mut().rev().find(|r| r.run == run) {
-                        r.ended = true;
-                        r.interrupted = interrupted;
-                    }
-                }
-            }
+            builder.apply(record)?;
         }
-        let items = plan
-            .items
-            .into_iter()
-            .zip(states)
-            .map(|(item, (state, attempts, last))| ItemView {
-                item,
-                state,
-                attempts,
-                last,
-            })
-            .collect();
-        Ok(Self {
-            kind: plan.kind,
-            params: plan.params,
-            items,
-            runs,
-        })
+        Ok(builder.finish())
     }
 
     /// Items per state name.
@@ -330,6 +276,100 @@ impl JournalView {
             }
         }
         hooks
+    }
+}
+
+/// A [`JournalView`] built record by record, so that a journal need not hold its records
+/// (see [`Journal::view`]).
+#[derive(Debug)]
+pub struct ViewBuilder {
+    view: JournalView,
+    index: HashMap<String, usize>,
+}
+
+impl ViewBuilder {
+    /// Starts from the plan: every item pending. Two items with one key are an error.
+    pub fn new(plan: Plan) -> Result<Self, String> {
+        let index: HashMap<String, usize> = plan
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.key.clone(), i))
+            .collect();
+        if index.len() != plan.items.len() {
+            return Err("the plan has two items with the same key".into());
+        }
+        let items = plan
+            .items
+            .into_iter()
+            .map(|item| ItemView {
+                item,
+                state: ItemState::Pending,
+                attempts: 0,
+                last: None,
+            })
+            .collect();
+        Ok(Self {
+            view: JournalView {
+                kind: plan.kind,
+                params: plan.params,
+                items,
+                runs: Vec::new(),
+            },
+            index,
+        })
+    }
+
+    /// The plan this view is of: its kind and params (its items are in the view).
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.view.kind.as_str(), self.view.params)
+    }
+
+    fn item(&mut self, key: &str, what: &str) -> Result<&mut ItemView, String> {
+        let i = *self
+            .index
+            .get(key)
+            .ok_or_else(|| format!("{what} for `{key}`, not in the plan"))?;
+        Ok(&mut self.view.items[i])
+    }
+
+    /// Applies the next record.
+    pub fn apply(&mut self, record: Record) -> Result<(), String> {
+        let runs = &mut self.view.runs;
+        match record {
+            Record::Run { run, at, .. } => runs.push(RunView {
+                run,
+                at,
+                sent: 0,
+                ended: false,
+                interrupted: false,
+            }),
+            Record::Intent { key, run } => {
+                if let Some(r) = runs.iter_mut().rev().find(|r| r.run == run) {
+                    r.sent += 1;
+                }
+                let it = self.item(&key, "an intent")?;
+                it.state = ItemState::Interrupted;
+                it.attempts += 1;
+            }
+            Record::Outcome { key, outcome, .. } => {
+                let it = self.item(&key, "an outcome")?;
+                it.state = ItemState::Done(outcome.status);
+                it.last = Some(outcome);
+            }
+            Record::RunEnd { run, interrupted } => {
+                if let Some(r) = runs.iter_mut().rev().find(|r| r.run == run) {
+                    r.ended = true;
+                    r.interrupted = interrupted;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The view.
+    pub fn finish(self) -> JournalView {
+        self.view
     }
 }
 
@@ -480,31 +520,38 @@ pub(crate) fn check_window(
 /// Opens the journal for `plan`: creates it, or checks it holds the same plan and returns the
 /// journal's own view (its plan wins, so that a resume sends what was planned).
 pub fn open_journal(journal: &mut dyn Journal, plan: &Plan) -> Result<JournalView, JournalError> {
-    let loaded = match journal.load()? {
-        Some(l) => {
-            if l.plan.kind != plan.kind || l.plan.params != plan.params {
+    open_journal_cow(journal, Cow::Borrowed(plan))
+}
+
+/// [`open_journal`] for a plan given up by the caller (a run): a new journal's view takes its
+/// items instead of a copy, so that a run holds the plan once.
+fn open_journal_cow(
+    journal: &mut dyn Journal,
+    plan: Cow<'_, Plan>,
+) -> Result<JournalView, JournalError> {
+    let corrupt = |journal: &dyn Journal, message: String| JournalError::Corrupt {
+        location: journal.location(),
+        line: 0,
+        message,
+    };
+    match journal.view()? {
+        Some(view) => {
+            if view.kind != plan.kind || view.params != plan.params {
                 return Err(JournalError::OtherPlan {
                     location: journal.location(),
-                    journal: l.plan.describe(),
+                    journal: format!("{} {}", view.kind.as_str(), view.params),
                     requested: plan.describe(),
                 });
             }
-            l
+            Ok(view)
         }
         None => {
-            journal.create(plan)?;
-            Loaded {
-                plan: plan.clone(),
-                records: Vec::new(),
-            }
+            journal.create(&plan)?;
+            ViewBuilder::new(plan.into_owned())
+                .map(ViewBuilder::finish)
+                .map_err(|m| corrupt(journal, m))
         }
-    };
-    let location = journal.location();
-    JournalView::from_loaded(loaded).map_err(|message| JournalError::Corrupt {
-        location,
-        line: 0,
-        message,
-    })
+    }
 }
 
 /// A flag that stops a run from taking new items (in-flight ones finish and are recorded).
@@ -528,9 +575,29 @@ impl StopFlag {
     }
 }
 
-/// The run loop shared by both kinds.
+/// What the items of a run came to, tallied as their outcomes arrive.
+#[derive(Default)]
+struct Tally {
+    sent: usize,
+    by_status: [usize; 4],
+    hooks: BTreeMap<String, HookStats>,
+    /// Item index → its new state.
+    states: Vec<(usize, Status)>,
+}
+
+fn status_slot(s: Status) -> usize {
+    match s {
+        Status::Delivered => 0,
+        Status::Failed => 1,
+        Status::NotSent => 2,
+        Status::Uncertain => 3,
+    }
+}
+
+/// The run loop shared by both kinds. It holds the plan once (the journal's view of it),
+/// the selected items as indices, and per item sent only its new state.
 pub(crate) async fn run_plan<S, Fut>(
-    plan: &Plan,
+    plan: Plan,
     journal: &mut dyn Journal,
     options: &Options,
     stop: &StopFlag,
@@ -541,12 +608,12 @@ where
     S: Fn(PlanItem) -> Fut,
     Fut: Future<Output = Outcome>,
 {
-    let view = open_journal(journal, plan)?;
+    let mut view = open_journal_cow(journal, Cow::Owned(plan))?;
     let total = view.items.len();
     let run = view.runs.iter().map(|r| r.run).max().unwrap_or(0) + 1;
     let mut uncertain_skipped = Vec::new();
     let mut selected = Vec::new();
-    for it in &view.items {
+    for (i, it) in view.items.iter().enumerate() {
         let take = match it.state {
             ItemState::Pending | ItemState::Done(Status::NotSent) => true,
             ItemState::Done(Status::Failed) => options.retry_failed,
@@ -559,7 +626,7 @@ where
             ItemState::Done(Status::Delivered) => false,
         };
         if take {
-            selected.push(it.item.clone());
+            selected.push(i);
         }
     }
     // Written (and synced) before anything is sent: an unwritable journal stops here.
@@ -574,17 +641,17 @@ where
 
     let committer = GroupCommit::new(journal);
     let halted = &committer.failed;
-    let done = AtomicUsize::new(0);
-    let outcomes: Mutex<Vec<(String, Outcome)>> = Mutex::new(Vec::new());
+    let tally = Mutex::new(Tally::default());
     let record = |rec: Record| committer.commit(rec);
+    let items = &view.items;
     futures_util::stream::iter(selected)
         .take_while(|_| std::future::ready(!stop.is_stopped() && !halted.load(Ordering::SeqCst)))
-        .map(|item| {
+        .map(|i| {
             let record = &record;
             let send = &send;
-            let done = &done;
-            let outcomes = &outcomes;
+            let tally = &tally;
             async move {
+                let item = items[i].item.clone();
                 let key = item.key.clone();
                 if !record(Record::Intent {
                     key: key.clone(),
@@ -601,17 +668,20 @@ where
                     outcome: outcome.clone(),
                 })
                 .await;
-                let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+                let done = {
+                    let mut t = lock(tally);
+                    t.sent += 1;
+                    t.by_status[status_slot(outcome.status)] += 1;
+                    add_calls(&mut t.hooks, &outcome.calls);
+                    t.states.push((i, outcome.status));
+                    t.sent
+                };
                 progress(&Progress::Item {
                     key: &key,
                     outcome: &outcome,
-                    done: n,
+                    done,
                     to_send,
                 });
-                outcomes
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push((key, outcome));
             }
         })
         .buffer_unordered(options.concurrency.max(1))
@@ -622,41 +692,28 @@ where
     if let Some(e) = failure {
         return Err(e.into());
     }
-    let outcomes = outcomes
+    let tally = tally
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let sent = outcomes.len();
-    let interrupted = sent < to_send;
+    let interrupted = tally.sent < to_send;
     journal.append(&Record::RunEnd { run, interrupted })?;
-    let count = |s: Status| outcomes.iter().filter(|(_, o)| o.status == s).count();
-    let mut hooks = BTreeMap::new();
-    let mut view = view;
-    let index: HashMap<String, usize> = view
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, it)| (it.item.key.clone(), i))
-        .collect();
-    for (key, o) in &outcomes {
-        add_calls(&mut hooks, &o.calls);
-        if let Some(&i) = index.get(key.as_str()) {
-            view.items[i].state = ItemState::Done(o.status);
-        }
+    for &(i, status) in &tally.states {
+        view.items[i].state = ItemState::Done(status);
     }
-    let after = view.counts();
+    let [delivered, failed, not_sent, uncertain] = tally.by_status;
     Ok(Report {
         run,
         total,
         selected: to_send,
-        sent,
-        delivered: count(Status::Delivered),
-        failed: count(Status::Failed),
-        not_sent: count(Status::NotSent),
-        uncertain: count(Status::Uncertain),
+        sent: tally.sent,
+        delivered,
+        failed,
+        not_sent,
+        uncertain,
         interrupted,
         uncertain_skipped,
-        hooks,
-        states: after,
+        hooks: tally.hooks,
+        states: view.counts(),
     })
 }
 
@@ -774,7 +831,7 @@ mod tests {
             items: (0..n)
                 .map(|i| PlanItem {
                     key: format!("k{i}"),
-                    detail: serde_json::Value::Null,
+                    detail: hookspec::RawJson::from_value(&()).unwrap(),
                 })
                 .collect(),
         }
@@ -790,7 +847,7 @@ mod tests {
             ..Options::default()
         };
         let report = run_plan(
-            &plan(200),
+            plan(200),
             &mut j,
             &options,
             &StopFlag::new(),
@@ -834,7 +891,7 @@ mod tests {
             ..Options::default()
         };
         let flag = stop.clone();
-        let report = run_plan(&plan(50), &mut j, &options, &stop, &|_| {}, move |item| {
+        let report = run_plan(plan(50), &mut j, &options, &stop, &|_| {}, move |item| {
             let flag = flag.clone();
             async move {
                 if item.key == "k4" {
@@ -899,7 +956,7 @@ mod tests {
         };
         let log = sent.clone();
         let err = run_plan(
-            &plan(50),
+            plan(50),
             &mut j,
             &options,
             &StopFlag::new(),
@@ -940,7 +997,7 @@ mod tests {
             ok: 0,
         };
         let err = run_plan(
-            &plan(5),
+            plan(5),
             &mut j,
             &options,
             &StopFlag::new(),

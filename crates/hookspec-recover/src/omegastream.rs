@@ -151,7 +151,8 @@ pub async fn plan(
         };
         items.push(PlanItem {
             key: event.id.clone(),
-            detail: serde_json::to_value(&detail).unwrap_or_default(),
+            detail: hookspec::RawJson::from_value(&detail)
+                .unwrap_or_else(|_| crate::fivecents::empty_object()),
         });
     }
     Ok(Plan {
@@ -239,8 +240,8 @@ pub async fn execute_until(
         )));
     };
     let to = params.to.as_str();
-    run_plan(&plan, journal, options, stop, progress, |item| async move {
-        match serde_json::from_value::<EventDetail>(item.detail) {
+    run_plan(plan, journal, options, stop, progress, |item| async move {
+        match item.detail.parse::<EventDetail>() {
             Ok(ev) => post_one(http, to, ev.envelope).await,
             Err(e) => Outcome {
                 status: Status::NotSent,

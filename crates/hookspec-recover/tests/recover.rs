@@ -95,7 +95,12 @@ async fn plan_covers_exactly_the_window_across_31_day_splits() {
     let times: Vec<String> = plan
         .items
         .iter()
-        .map(|i| i.detail["completed"].as_str().unwrap().to_owned())
+        .map(|i| {
+            i.detail.to_value()["completed"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     let mut sorted = times.clone();
     sorted.sort();
@@ -123,7 +128,7 @@ async fn every_job_is_resent_exactly_once_and_the_dry_run_plan_is_what_runs() {
     let planned: BTreeSet<(i64, i64)> = plan
         .items
         .iter()
-        .map(|i| (ZONE, i.detail["index"].as_i64().unwrap()))
+        .map(|i| (ZONE, i.detail.to_value()["index"].as_i64().unwrap()))
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let mut journal = journal_in(&dir);
