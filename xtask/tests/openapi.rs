@@ -382,6 +382,9 @@ fn normalized(mut api: Api) -> Api {
         }
         if let Some(e) = &mut ep.emulator {
             e.pos = p();
+            if let Some(pg) = &mut e.paging {
+                pg.pos = p();
+            }
         }
         for q in ep
             .path_params

@@ -82,6 +82,29 @@ impl Api {
     pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
         self.endpoints.iter().find(|e| e.name == name)
     }
+
+    /// The type at a dotted field path (`meta.time.start`) of `model`: each step is a field
+    /// (or alias) of a model, or any key of a `map<T>`; anything under `json` is `json`.
+    /// `None` when a step does not exist (or goes through an array or a scalar).
+    pub fn path_type(&self, model: &str, path: &str) -> Option<TypeRef> {
+        let mut ty = TypeRef::Model(model.to_owned());
+        for step in path.split('.') {
+            ty = match ty {
+                TypeRef::Model(name) => {
+                    let m = self.model(&name)?;
+                    m.fields
+                        .iter()
+                        .find(|f| f.name == step || f.aliases.iter().any(|a| a == step))?
+                        .ty
+                        .clone()
+                }
+                TypeRef::Map(inner) => *inner,
+                TypeRef::Json => TypeRef::Json,
+                _ => return None,
+            };
+        }
+        Some(ty)
+    }
 }
 
 /// Authentication scheme of an API.
@@ -635,6 +658,41 @@ pub struct Emulation {
     pub response: Option<serde_json::Value>,
     /// A named effect implemented by the emulator in Rust (`effect`).
     pub effect: Option<String>,
+    /// `(field path, parameter)`: only items whose time at the dotted field path lies within
+    /// the `time_range` query parameter, both ends included (`in_range`).
+    pub in_range: Vec<(String, String)>,
+    /// How a list with `[pagination]` is paged (`[emulator.paging]`); a paginated list
+    /// without it pages by [`Paging::DEFAULT_SIZE`] with no size parameter.
+    pub paging: Option<Paging>,
     /// Where `[emulator]` starts.
     pub pos: Pos,
+}
+
+/// What the emulator needs to serve pages beyond the endpoint's `[pagination]`
+/// (`[emulator.paging]`): the page size, and the response fields it fills in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paging {
+    /// The integer query parameter with the page size (`size_param`), if any.
+    pub size_param: Option<String>,
+    /// The page size when the request gives none (`default_size`, default
+    /// [`Paging::DEFAULT_SIZE`]).
+    pub default_size: i64,
+    /// The largest page size a request may ask for (`max_size`); a larger one is a 400.
+    pub max_size: Option<i64>,
+    /// Response field set to the number of items in all pages (`total`).
+    pub total: Option<String>,
+    /// Response field set to this page's number (`page`; page style only).
+    pub page: Option<String>,
+    /// Response field set to the page size used (`size`).
+    pub size: Option<String>,
+    /// Response field set to the previous page's number, null on the first (`prev`; page
+    /// style only).
+    pub prev: Option<String>,
+    /// Where `[emulator.paging]` starts.
+    pub pos: Pos,
+}
+
+impl Paging {
+    /// The page size of a paginated list that declares none.
+    pub const DEFAULT_SIZE: i64 = 20;
 }

@@ -534,6 +534,30 @@ fn emulation_json(e: &hookspec_spec::Emulation) -> Value {
     if let Some(f) = &e.effect {
         o.insert("effect".into(), json!(f));
     }
+    if !e.in_range.is_empty() {
+        o.insert("in_range".into(), Value::Object(pairs(&e.in_range)));
+    }
+    if let Some(p) = &e.paging {
+        let mut pg = Map::new();
+        if let Some(s) = &p.size_param {
+            pg.insert("size_param".into(), json!(s));
+        }
+        pg.insert("default_size".into(), json!(p.default_size));
+        if let Some(m) = p.max_size {
+            pg.insert("max_size".into(), json!(m));
+        }
+        for (key, field) in [
+            ("total", &p.total),
+            ("page", &p.page),
+            ("size", &p.size),
+            ("prev", &p.prev),
+        ] {
+            if let Some(f) = field {
+                pg.insert(key.into(), json!(f));
+            }
+        }
+        o.insert("paging".into(), Value::Object(pg));
+    }
     Value::Object(o)
 }
 

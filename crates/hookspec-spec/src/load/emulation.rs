@@ -39,7 +39,21 @@ pub(super) enum Check {
         set: Vec<(Ref, Ref)>,
         parent: Option<(Ref, Ref)>,
         view_fields: Vec<Ref>,
+        items_field: Option<Ref>,
+        /// (field path, parameter).
+        in_range: Vec<(Ref, Ref)>,
+        paging: Option<PagingCheck>,
     },
+}
+
+/// What `[emulator.paging]` names: checked against the endpoint's parameters, its
+/// `[pagination]` and its response model.
+#[derive(Debug, Clone)]
+pub(super) struct PagingCheck {
+    pos: Pos,
+    size_param: Option<Ref>,
+    /// (key, response field).
+    fields: Vec<(&'static str, Ref)>,
 }
 
 fn r(cx: &Cx<'_>, s: &Spanned<String>) -> Ref {
@@ -201,6 +215,14 @@ pub(super) fn read_emulator(
     let items_field = e.string(cx, "items_field");
     let response = json_text(cx, &mut e, "response").map(|(v, _)| v);
     let effect = e.string(cx, "effect");
+    let in_range = string_pairs(cx, &mut e, "in_range");
+    let (paging, paging_check) = match e.table(cx, "paging") {
+        Some(p) => {
+            let (paging, check) = read_paging(cx, p);
+            (Some(paging), Some(check))
+        }
+        None => (None, None),
+    };
     let mut list_view = ListView::default();
     let mut view_fields = Vec::new();
     if let Some(mut v) = e.table(cx, "list_view") {
@@ -290,6 +312,9 @@ pub(super) fn read_emulator(
         set: set.iter().map(|(a, b)| (r(cx, a), r(cx, b))).collect(),
         parent: parent.first().map(|(a, b)| (r(cx, a), r(cx, b))),
         view_fields,
+        items_field: items_field.as_ref().map(|x| r(cx, x)),
+        in_range: in_range.iter().map(|(a, b)| (r(cx, a), r(cx, b))).collect(),
+        paging: paging_check,
     });
     Some(Emulation {
         resource: resource.map(Spanned::into_inner),
@@ -311,8 +336,67 @@ pub(super) fn read_emulator(
         list_view,
         response,
         effect: effect.map(Spanned::into_inner),
+        in_range: in_range
+            .into_iter()
+            .map(|(a, b)| (a.into_inner(), b.into_inner()))
+            .collect(),
+        paging,
         pos,
     })
+}
+
+/// `[emulator.paging]`: the page size (parameter, default, maximum) and the response fields
+/// the emulator fills in.
+fn read_paging(cx: &mut Cx<'_>, mut p: TableReader<'_, '_>) -> (Paging, PagingCheck) {
+    let pos = cx.pos(&p.span);
+    let size_param = p.string(cx, "size_param");
+    let default_size = p.uint(cx, "default_size");
+    let max_size = p.uint(cx, "max_size");
+    let mut fields = Vec::new();
+    let mut field = |cx: &mut Cx<'_>, p: &mut TableReader<'_, '_>, key: &'static str| {
+        let f = p.string(cx, key)?;
+        fields.push((key, r(cx, &f)));
+        Some(f.into_inner())
+    };
+    let total = field(cx, &mut p, "total");
+    let page = field(cx, &mut p, "page");
+    let size = field(cx, &mut p, "size");
+    let prev = field(cx, &mut p, "prev");
+    p.finish(cx, "`emulator.paging`");
+    let at_least_one = |cx: &mut Cx<'_>, v: &Option<Spanned<u64>>, key: &str| match v {
+        Some(n) if *n.get_ref() == 0 || i64::try_from(*n.get_ref()).is_err() => {
+            cx.error(&n.span(), format!("`{key}` must be between 1 and 2^63-1"));
+            None
+        }
+        Some(n) => i64::try_from(*n.get_ref()).ok(),
+        None => None,
+    };
+    let default = at_least_one(cx, &default_size, "default_size");
+    let max = at_least_one(cx, &max_size, "max_size");
+    if let (Some(d), Some(m), Some(at)) = (default, max, &default_size)
+        && d > m
+    {
+        cx.error(
+            &at.span(),
+            format!("`default_size` ({d}) is larger than `max_size` ({m})"),
+        );
+    }
+    let check = PagingCheck {
+        pos: pos.clone(),
+        size_param: size_param.as_ref().map(|x| r(cx, x)),
+        fields,
+    };
+    let paging = Paging {
+        size_param: size_param.map(Spanned::into_inner),
+        default_size: default.unwrap_or(Paging::DEFAULT_SIZE.min(max.unwrap_or(i64::MAX))),
+        max_size: max,
+        total,
+        page,
+        size,
+        prev,
+        pos,
+    };
+    (paging, check)
 }
 
 fn did_you_mean(word: &str, known: &[&str]) -> String {
@@ -402,6 +486,9 @@ pub(super) fn check_emulation(api: &Api, checks: &[Check], out: &mut Vec<Diagnos
                 set,
                 parent,
                 view_fields,
+                items_field,
+                in_range,
+                paging,
             } => {
                 let Some(ep) = api.endpoint(endpoint) else {
                     continue;
@@ -524,7 +611,236 @@ pub(super) fn check_emulation(api: &Api, checks: &[Check], out: &mut Vec<Diagnos
                         out.push(field_error(model, f, "`list_view` field"));
                     }
                 }
+                let is_list = *op == Some(Operation::List);
+                for (field, param) in in_range {
+                    check_in_range(api, ep, model, field, param, out);
+                    if !is_list {
+                        out.push(Diagnostic::new(
+                            field.pos.clone(),
+                            "`in_range` filters a list: `op` must be `list`",
+                        ));
+                    }
+                }
+                if is_list && ep.pagination.is_some() {
+                    if let Some(f) = items_field {
+                        out.push(Diagnostic::new(
+                            f.pos.clone(),
+                            "a paginated list answers its items in `pagination.items`: leave `items_field` out",
+                        ));
+                    }
+                    check_page_fields(api, ep, paging.as_ref(), out);
+                }
+                if let Some(pc) = paging {
+                    check_paging(ep, is_list, pc, out);
+                }
             }
+        }
+    }
+}
+
+/// One `in_range = { "field.path" = "param" }` pair: a `time_range` query parameter, and a
+/// field path of the item that holds a time.
+fn check_in_range(
+    api: &Api,
+    ep: &Endpoint,
+    model: &Model,
+    field: &Ref,
+    param: &Ref,
+    out: &mut Vec<Diagnostic>,
+) {
+    match ep.query.iter().find(|q| q.name == param.name) {
+        Some(q) if q.ty == TypeRef::TimeRange => {}
+        Some(q) => out.push(Diagnostic::new(
+            param.pos.clone(),
+            format!(
+                "`in_range` needs a `time_range` query parameter; `{}` is `{}`",
+                q.name, q.ty
+            ),
+        )),
+        None => {
+            let names: Vec<&str> = ep.query.iter().map(|q| q.name.as_str()).collect();
+            out.push(Diagnostic::new(
+                param.pos.clone(),
+                format!(
+                    "`{}` is not a query parameter of `{}`{}",
+                    param.name,
+                    ep.name,
+                    did_you_mean(&param.name, &names)
+                ),
+            ));
+        }
+    }
+    // Walk the path step by step, to name the step that fails.
+    let mut walked = String::new();
+    for step in field.name.split('.') {
+        let here = if walked.is_empty() {
+            model.name.clone()
+        } else {
+            format!("{}.{walked}", model.name)
+        };
+        let next = if walked.is_empty() {
+            step.to_owned()
+        } else {
+            format!("{walked}.{step}")
+        };
+        if api.path_type(&model.name, &next).is_none() {
+            let parent = if walked.is_empty() {
+                Some(TypeRef::Model(model.name.clone()))
+            } else {
+                api.path_type(&model.name, &walked)
+            };
+            let message = match parent {
+                Some(TypeRef::Model(m)) => match api.model(&m) {
+                    Some(pm) => {
+                        let names: Vec<&str> = pm.fields.iter().map(|f| f.name.as_str()).collect();
+                        format!(
+                            "`in_range` field `{}`: `{step}` is not a field of `{}`{}",
+                            field.name,
+                            m,
+                            did_you_mean(step, &names)
+                        )
+                    }
+                    None => format!("`in_range` field `{}`: unknown model `{m}`", field.name),
+                },
+                Some(ty) => format!(
+                    "`in_range` field `{}`: `{here}` is `{ty}`, which has no field `{step}`",
+                    field.name
+                ),
+                None => format!("`in_range` field `{}` does not exist", field.name),
+            };
+            out.push(Diagnostic::new(field.pos.clone(), message));
+            return;
+        }
+        walked = next;
+    }
+    match api.path_type(&model.name, &field.name) {
+        Some(
+            TypeRef::UnixSeconds
+            | TypeRef::UnixMillis
+            | TypeRef::DateTime
+            | TypeRef::CivilDateTime
+            | TypeRef::Json,
+        ) => {}
+        Some(ty) => out.push(Diagnostic::new(
+            field.pos.clone(),
+            format!(
+                "`in_range` field `{}` is `{ty}`, which holds no time (expected `unix_seconds`, `unix_millis`, `datetime`, `civil_datetime` or `json`)",
+                field.name
+            ),
+        )),
+        None => {}
+    }
+}
+
+/// `[emulator.paging]` against the endpoint: a paginated list, an integer size parameter,
+/// integer response fields.
+fn check_paging(ep: &Endpoint, is_list: bool, pc: &PagingCheck, out: &mut Vec<Diagnostic>) {
+    let Some(pg) = ep.pagination.as_ref().filter(|_| is_list) else {
+        out.push(Diagnostic::new(
+            pc.pos.clone(),
+            "`[emulator.paging]` pages a list: it needs `op = \"list\"` and a `[pagination]`",
+        ));
+        return;
+    };
+    if let Some(sp) = &pc.size_param {
+        match ep.query.iter().find(|q| q.name == sp.name) {
+            Some(q) if q.ty == TypeRef::Integer => {}
+            Some(q) => out.push(Diagnostic::new(
+                sp.pos.clone(),
+                format!(
+                    "the page size parameter `{}` must have type `integer`, not `{}`",
+                    q.name, q.ty
+                ),
+            )),
+            None => {
+                let names: Vec<&str> = ep.query.iter().map(|q| q.name.as_str()).collect();
+                out.push(Diagnostic::new(
+                    sp.pos.clone(),
+                    format!(
+                        "`{}` is not a query parameter of `{}`{}",
+                        sp.name,
+                        ep.name,
+                        did_you_mean(&sp.name, &names)
+                    ),
+                ));
+            }
+        }
+        if sp.name == pg.param {
+            out.push(Diagnostic::new(
+                sp.pos.clone(),
+                format!("`size_param` cannot be `pagination.param` (`{}`)", pg.param),
+            ));
+        }
+    }
+    let cursor = matches!(pg.style, PageStyle::Cursor { .. });
+    for (key, f) in &pc.fields {
+        if cursor && matches!(*key, "page" | "prev") {
+            out.push(Diagnostic::new(
+                f.pos.clone(),
+                format!("`{key}` is a page number: cursor pagination has none"),
+            ));
+        }
+    }
+}
+
+/// A paginated list's response model: the fields `[emulator.paging]` names are integers of
+/// it, and every required field is filled (by `[pagination]`, `[emulator.paging]` or the
+/// first example, which the page starts from).
+fn check_page_fields(
+    api: &Api,
+    ep: &Endpoint,
+    paging: Option<&PagingCheck>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let (Some(pg), Some(TypeRef::Model(name))) = (&ep.pagination, &ep.response.ty) else {
+        return;
+    };
+    let Some(m) = api.model(name) else { return };
+    let mut filled: Vec<&str> = vec![pg.items.as_str()];
+    match &pg.style {
+        PageStyle::Page {
+            next, total_pages, ..
+        } => filled.extend(next.iter().chain(total_pages).map(String::as_str)),
+        PageStyle::Cursor { next_cursor } => filled.push(next_cursor),
+    }
+    for (key, f) in paging.map(|p| p.fields.as_slice()).unwrap_or_default() {
+        match m.fields.iter().find(|x| x.name == f.name) {
+            Some(x) if x.ty == TypeRef::Integer && (*key != "prev" || x.is_option()) => {
+                filled.push(&f.name);
+            }
+            Some(x) => out.push(Diagnostic::new(
+                f.pos.clone(),
+                format!(
+                    "`paging.{key}` names `{}.{}`, which must be {}`integer`, not `{}`",
+                    m.name,
+                    x.name,
+                    if *key == "prev" {
+                        "a nullable or optional "
+                    } else {
+                        ""
+                    },
+                    x.ty
+                ),
+            )),
+            None => out.push(field_error(m, f, &format!("`paging.{key}`"))),
+        }
+    }
+    let example = ep
+        .examples
+        .iter()
+        .filter(|e| (200..300).contains(&e.status))
+        .find_map(|e| e.response.as_deref())
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+    for f in &m.fields {
+        let from_example = example.as_ref().is_some_and(|e| e.get(&f.name).is_some());
+        if !f.optional && !filled.contains(&f.name.as_str()) && !from_example {
+            out.push(Diagnostic::new(
+                paging.map_or(pg.pos.clone(), |p| p.pos.clone()),
+                format!(
+                    "the emulator cannot fill `{}.{}` of a page: name it in `[emulator.paging]` (`total`, `page`, `size`, `prev`) or give an example that has it",
+                    m.name, f.name
+                ),
+            ));
         }
     }
 }
@@ -624,5 +940,140 @@ type = "Thing"
             e.contains("[0].on: expected true or false"),
             "the seed is checked: {e}"
         );
+    }
+
+    const TIMED_API: &str = r#"name = "t"
+base_url = "https://x.test"
+
+[models.Thing]
+[models.Thing.fields.id]
+type = "string"
+[models.Thing.fields.at]
+type = "datetime"
+[models.Thing.fields.meta]
+type = "map<json>"
+optional = true
+[models.Thing.fields.name]
+type = "string"
+
+[models.Page]
+[models.Page.fields.items]
+type = "array<Thing>"
+[models.Page.fields.next]
+type = "string"
+optional = true
+[models.Page.fields.total]
+type = "integer"
+[models.Page.fields.label]
+type = "string"
+
+[resources.things]
+model = "Thing"
+"#;
+
+    #[test]
+    fn in_range_needs_a_time_range_parameter_and_a_time_field() {
+        let ep = r#"method = "GET"
+path = "/things"
+[query.r]
+type = "time_range"
+[query.n]
+type = "integer"
+[response]
+type = "array<Thing>"
+[emulator]
+resource = "things"
+op = "list"
+in_range = { at = "r", "meta.start" = "r", name = "r", "mta.x" = "r", "at.x" = "r", "meta.end" = "n" }
+"#;
+        let e = errors(TIMED_API, ep);
+        for want in [
+            "t/ep.toml:12:44: `in_range` field `name` is `string`, which holds no time",
+            "t/ep.toml:12:56: `in_range` field `mta.x`: `mta` is not a field of `Thing`; did you mean `meta`?",
+            "t/ep.toml:12:71: `in_range` field `at.x`: `Thing.at` is `datetime`, which has no field `x`",
+            "t/ep.toml:12:98: `in_range` needs a `time_range` query parameter; `n` is `integer`",
+        ] {
+            assert!(e.contains(want), "{want}\nin: {e}");
+        }
+        // `at` (a datetime) and `meta.start` (a key of a `map<json>`) are times.
+        assert_eq!(e.lines().count(), 4, "{e}");
+    }
+
+    #[test]
+    fn paging_is_checked_against_the_endpoint_and_its_page_model() {
+        let ep = r#"method = "GET"
+path = "/things"
+[query.cursor]
+type = "string"
+optional = true
+[query.size]
+type = "string"
+[response]
+type = "Page"
+[pagination]
+style = "cursor"
+param = "cursor"
+items = "items"
+next_cursor = "next"
+[emulator]
+resource = "things"
+op = "list"
+items_field = "items"
+[emulator.paging]
+size_param = "size"
+default_size = 5
+max_size = 10
+total = "totl"
+page = "total"
+"#;
+        let e = errors(TIMED_API, ep);
+        for want in [
+            "t/ep.toml:18:15: a paginated list answers its items in `pagination.items`: leave `items_field` out",
+            "t/ep.toml:19:1: the emulator cannot fill `Page.label` of a page",
+            "t/ep.toml:20:14: the page size parameter `size` must have type `integer`, not `string`",
+            "t/ep.toml:23:9: `paging.total` `totl` is not a field of `Page`; did you mean `total`?",
+            "t/ep.toml:24:8: `page` is a page number: cursor pagination has none",
+        ] {
+            assert!(e.contains(want), "{want}\nin: {e}");
+        }
+
+        let ep = r#"method = "GET"
+path = "/things"
+[query.limit]
+type = "integer"
+[response]
+type = "array<Thing>"
+[emulator]
+resource = "things"
+op = "list"
+[emulator.paging]
+size_param = "limt"
+"#;
+        let e = errors(TIMED_API, ep);
+        assert_eq!(
+            e,
+            "t/ep.toml:10:1: `[emulator.paging]` pages a list: it needs `op = \"list\"` and a `[pagination]`"
+        );
+
+        for (sizes, message) in [
+            (
+                "default_size = 50\nmax_size = 10",
+                "t/ep.toml:20:16: `default_size` (50) is larger than `max_size` (10)",
+            ),
+            (
+                "default_size = 0",
+                "t/ep.toml:20:16: `default_size` must be between 1 and 2^63-1",
+            ),
+            (
+                "max_size = 0",
+                "t/ep.toml:20:12: `max_size` must be between 1 and 2^63-1",
+            ),
+        ] {
+            let ep = format!(
+                "method = \"GET\"\npath = \"/things\"\n[query.cursor]\ntype = \"string\"\noptional = true\n[response]\ntype = \"Page\"\n[pagination]\nstyle = \"cursor\"\nparam = \"cursor\"\nitems = \"items\"\nnext_cursor = \"next\"\n[emulator]\nresource = \"things\"\nop = \"list\"\n[emulator.paging]\ntotal = \"total\"\n\n\n{sizes}\n"
+            );
+            let e = errors(TIMED_API, &ep);
+            assert!(e.contains(message), "{sizes}: {e}");
+        }
     }
 }
