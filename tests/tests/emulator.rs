@@ -691,6 +691,76 @@ async fn declared_lists_of_5centscdn_job_logs() {
     assert_eq!(logs.logs_in_range.len(), 2);
 }
 
+/// A 5centscdn job log of zone 1234 with index `index` that started at `start` (RFC 3339;
+/// `None`: no time recorded), as the log's `meta.time` gives it (milliseconds, as strings).
+fn job(index: i64, start: Option<&str>) -> serde_json::Value {
+    let time = match start {
+        Some(s) => {
+            let ms = s.parse::<hookspec::Timestamp>().unwrap().as_millisecond();
+            serde_json::json!({"start": ms.to_string(), "end": (ms + 60_000).to_string()})
+        }
+        None => serde_json::json!({}),
+    };
+    serde_json::json!({
+        "index": index, "zoneid": 1234, "hash": format!("h{index}"),
+        "meta": {"infile": format!("in/{index}.mp4"), "time": time}
+    })
+}
+
+#[tokio::test]
+async fn the_date_range_lists_exactly_the_jobs_that_started_in_range() {
+    // The embedded 5centscdn spec, served with other seed jobs (`EmulatorBuilder::apis`).
+    let mut apis = hookspec_mock::embedded_apis().unwrap();
+    let five_api = apis.iter_mut().find(|a| a.name == "fivecents").unwrap();
+    let jobs = five_api
+        .resources
+        .iter_mut()
+        .find(|r| r.name == "encode_jobs")
+        .unwrap();
+    jobs.seed = vec![
+        job(0, Some("2025-03-31T23:59:59Z")),
+        job(1, Some("2025-04-01T00:00:00Z")),
+        job(2, Some("2025-04-15T12:00:00Z")),
+        job(3, Some("2025-04-30T00:00:00Z")),
+        job(4, Some("2025-04-30T00:00:01Z")),
+        job(5, None),
+        job(6, Some("2026-04-15T12:00:00Z")),
+    ];
+    let emu = Emulator::builder().apis(apis).start().await.unwrap();
+    let client = five(&emu, DEFAULT_KEY);
+    let range = |a: &str, b: &str| hookspec::TimeRange::new(a.parse().unwrap(), b.parse().unwrap());
+    let indexes = |logs: fivecents::EncodeJobLogs| -> Vec<i64> {
+        logs.logs_in_range.iter().map(|l| l.index).collect()
+    };
+    let april = client
+        .list_encode_jobs_in_range(
+            range("2025-04-01T00:00:00Z", "2025-04-30T00:00:00Z"),
+            fivecents::LogGrouping::Zone,
+        )
+        .await
+        .unwrap();
+    assert_eq!(indexes(april), [1, 2, 3], "both ends included");
+    let later = client
+        .list_encode_jobs_in_range(
+            range("2026-04-01T00:00:00Z", "2026-04-30T00:00:00Z"),
+            fivecents::LogGrouping::Profile,
+        )
+        .await
+        .unwrap();
+    assert_eq!(indexes(later), [6]);
+    let none = client
+        .list_encode_jobs_in_range(
+            range("2024-01-01T00:00:00Z", "2024-01-31T00:00:00Z"),
+            fivecents::LogGrouping::Zone,
+        )
+        .await
+        .unwrap();
+    assert!(none.logs_in_range.is_empty());
+    // The list without a range has them all.
+    let all = client.list_encode_jobs().await.unwrap();
+    assert_eq!(indexes(all), [0, 1, 2, 3, 4, 5, 6]);
+}
+
 #[tokio::test]
 async fn delivered_events_join_the_history_with_the_receivers_answer() {
     use omegastream::CreateWebhookEndpoint;

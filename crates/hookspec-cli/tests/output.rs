@@ -198,7 +198,7 @@ fn the_spec_only_endpoints_are_subcommands_with_typed_flags() {
             "fivecents",
             "list-encode-jobs-in-range",
             "--r",
-            "2026-04-01 00:00 - 2026-04-30 23:59",
+            "2025-04-01 00:00 - 2025-04-30 23:59",
             "--i",
             "zone",
             "--json",

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use hookspec_spec::{Api, Emulation, Endpoint, Model, Operation, Resource, TypeRef, ValueError};
+use hookspec_spec::{
+    Api, Emulation, Endpoint, Model, Operation, Resource, TypeRef, ValueError, json_integer,
+};
 use serde_json::{Map, Value};
 
 use crate::handlers::{api_error, json_response};
@@ -110,7 +112,7 @@ pub(crate) fn rfc3339(secs: u64) -> String {
 }
 
 /// The value of `field` of `item`, under its name or one of its aliases.
-fn get<'v>(model: Option<&Model>, item: &'v Value, field: &str) -> Option<&'v Value> {
+pub(crate) fn get<'v>(model: Option<&Model>, item: &'v Value, field: &str) -> Option<&'v Value> {
     if let Some(v) = item.get(field) {
         return Some(v);
     }
@@ -124,7 +126,7 @@ fn get<'v>(model: Option<&Model>, item: &'v Value, field: &str) -> Option<&'v Va
 }
 
 /// A JSON value as a path or query parameter reads it.
-fn as_param(v: &Value) -> String {
+pub(crate) fn as_param(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -148,7 +150,7 @@ impl Call<'_> {
             .map(String::as_str)
     }
 
-    fn success(&self, body: &Value) -> Response {
+    pub(crate) fn success(&self, body: &Value) -> Response {
         if self.ep.response.ty.is_none() {
             // A bodiless response (204).
             return axum::response::IntoResponse::into_response(
@@ -222,19 +224,8 @@ pub(crate) fn run(store: &Store, call: &Call<'_>, emu: &Emulation) -> Response {
                 .items(&api.name, rname)
                 .into_iter()
                 .filter(|i| matches(i))
-                .map(|i| view(model, &emu.list_view, i))
                 .collect();
-            let body = match &emu.items_field {
-                Some(key) => {
-                    let mut outer = first_example(call.ep)
-                        .filter(Value::is_object)
-                        .unwrap_or_else(|| Value::Object(Map::new()));
-                    outer[key.as_str()] = Value::Array(items);
-                    outer
-                }
-                None => Value::Array(items),
-            };
-            call.success(&body)
+            crate::list::respond(call, emu, res, model, items)
         }
         Operation::Get => match store.items(&api.name, rname).into_iter().find(|i| is_it(i)) {
             Some(item) => call.success(emu.response.as_ref().unwrap_or(&item)),
@@ -260,7 +251,13 @@ pub(crate) fn run(store: &Store, call: &Call<'_>, emu: &Emulation) -> Response {
                     item.insert(k.clone(), v.clone());
                 }
             }
-            item.insert(res.id_field.clone(), Value::String(store.new_id()));
+            // An integer id is the largest one plus one, given when the item is stored.
+            let id = if integer_id(model, res) {
+                Value::from(0)
+            } else {
+                Value::String(store.new_id())
+            };
+            item.insert(res.id_field.clone(), id);
             let now = now_secs();
             for f in [&res.created_field, &res.updated_field]
                 .into_iter()
@@ -313,7 +310,7 @@ fn store_checked(
     res: &Resource,
     model: Option<&Model>,
     replacing: Option<&str>,
-    item: Value,
+    mut item: Value,
 ) -> Response {
     let api = call.api;
     let problems = api.check_value(&TypeRef::Model(res.model.clone()), &item);
@@ -352,7 +349,17 @@ fn store_checked(
                     *slot = item.clone();
                 }
             }
-            None => items.push(item.clone()),
+            None => {
+                if integer_id(model, res) {
+                    let next = items
+                        .iter()
+                        .filter_map(|o| get(model, o, &res.id_field).and_then(json_integer))
+                        .max()
+                        .map_or(1, |m| m.saturating_add(1));
+                    item[res.id_field.as_str()] = Value::from(next);
+                }
+                items.push(item.clone());
+            }
         }
         None
     });
@@ -360,6 +367,13 @@ fn store_checked(
         Some(problem) => api_error(api, StatusCode::CONFLICT, "conflict", &[problem]),
         None => call.success(&item),
     }
+}
+
+/// Whether the resource's ids are integers (created ones count up from the largest).
+fn integer_id(model: Option<&Model>, res: &Resource) -> bool {
+    model
+        .and_then(|m| m.fields.iter().find(|f| f.name == res.id_field))
+        .is_some_and(|f| f.ty == TypeRef::Integer)
 }
 
 /// Now, as the field's type wants it.
@@ -375,7 +389,7 @@ fn time_value(model: Option<&Model>, field: &str, now: u64) -> Value {
 }
 
 /// An item as a list shows it.
-fn view(model: Option<&Model>, v: &hookspec_spec::ListView, mut item: Value) -> Value {
+pub(crate) fn view(model: Option<&Model>, v: &hookspec_spec::ListView, mut item: Value) -> Value {
     let Some(obj) = item.as_object_mut() else {
         return item;
     };

@@ -45,6 +45,7 @@ mod declared;
 mod effects;
 mod faults;
 mod handlers;
+mod list;
 mod rate_limit;
 pub mod request_log;
 mod surface;
@@ -95,8 +96,9 @@ fn random_token() -> String {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MockError {
-    /// The embedded specs do not load (a bug: the build would have failed).
-    #[error("the embedded specs are invalid: {0}")]
+    /// The specs do not load (for the embedded ones a bug: the build would have failed), or
+    /// two APIs served have one name.
+    #[error("invalid specs: {0}")]
     Spec(String),
     /// An endpoint names an effect the emulator does not have ([`EFFECTS`]).
     #[error("{0}")]
@@ -157,9 +159,35 @@ pub fn embedded_apis() -> Result<Vec<Api>, MockError> {
         .collect()
 }
 
+/// An API from the spec text a generated client embeds (`<api>::Client::SPEC_SOURCES`: the
+/// API file first, then each endpoint file), to serve with [`EmulatorBuilder::api`]. A spec
+/// problem is [`MockError::Spec`] with every diagnostic at its `file:line:col`.
+pub fn api_from_sources(sources: &[(&str, &str)]) -> Result<Api, MockError> {
+    let sources = ApiSources::from_pairs(sources)
+        .ok_or_else(|| MockError::Spec("no spec files given".to_owned()))?;
+    hookspec_spec::parse_api(&sources).map_err(|d| MockError::Spec(d.to_string()))
+}
+
+/// An API read at run time from its spec folder (`api.toml` and the endpoint files), to
+/// serve with [`EmulatorBuilder::api`]: an API that no crate binds can be emulated too.
+pub fn read_api_dir(dir: &std::path::Path) -> Result<Api, MockError> {
+    let (sources, _) =
+        hookspec_spec::read_api_dir(dir, &|p| p.display().to_string()).map_err(|e| {
+            MockError::Spec(format!(
+                "cannot read the spec folder {}: {e}",
+                dir.display()
+            ))
+        })?;
+    hookspec_spec::parse_api(&sources).map_err(|d| MockError::Spec(d.to_string()))
+}
+
 /// Configures an emulator.
 #[derive(Debug, Default)]
 pub struct EmulatorBuilder {
+    /// The APIs served instead of the embedded ones ([`EmulatorBuilder::apis`]).
+    apis: Option<Vec<Api>>,
+    /// APIs served in addition ([`EmulatorBuilder::api`]).
+    more_apis: Vec<Api>,
     keys: HashMap<String, String>,
     default_key: Option<String>,
     webhook_urls: Option<Vec<String>>,
@@ -183,6 +211,20 @@ impl EmulatorBuilder {
     /// The key `api` accepts.
     pub fn key(mut self, api: &str, key: impl Into<String>) -> Self {
         self.keys.insert(api.to_owned(), key.into());
+        self
+    }
+
+    /// Serves exactly these APIs, instead of the ones the `hookspec` crate embeds (each under
+    /// `/<name>`; [`api_from_sources`] and [`read_api_dir`] load one).
+    pub fn apis(mut self, apis: impl IntoIterator<Item = Api>) -> Self {
+        self.apis = Some(apis.into_iter().collect());
+        self
+    }
+
+    /// Serves `api` too, next to the embedded APIs (or those [`EmulatorBuilder::apis`] set).
+    /// Two APIs with one name are an error at [`EmulatorBuilder::start`].
+    pub fn api(mut self, api: Api) -> Self {
+        self.more_apis.push(api);
         self
     }
 
@@ -222,7 +264,21 @@ impl EmulatorBuilder {
 
     /// Binds 127.0.0.1 and starts serving in the background.
     pub async fn start(self) -> Result<RunningEmulator, MockError> {
-        let apis: Vec<Arc<Api>> = embedded_apis()?.into_iter().map(Arc::new).collect();
+        let mut apis = match self.apis {
+            Some(apis) => apis,
+            None => embedded_apis()?,
+        };
+        apis.extend(self.more_apis);
+        let mut names = std::collections::BTreeSet::new();
+        for api in &apis {
+            if !names.insert(api.name.as_str()) {
+                return Err(MockError::Spec(format!(
+                    "two APIs are named `{}`: each is served under `/<name>`",
+                    api.name
+                )));
+            }
+        }
+        let apis: Vec<Arc<Api>> = apis.into_iter().map(Arc::new).collect();
         for api in &apis {
             for ep in &api.endpoints {
                 if let Some(effect) = ep.emulator.as_ref().and_then(|e| e.effect.as_deref())
