@@ -11,8 +11,10 @@
 //!   "exactly one of" groups); a bad body is a 400 whose `details` name the fields.
 //! - **Declared behaviour.** An endpoint's `[emulator]` table says what it does to the
 //!   API's resources (`[resources.*]`: collections seeded from the spec, per instance, in
-//!   memory): list (with filters), get, create, replace, update, delete, or an action that
-//!   sets fields, with 404s for unknown ids and 409s for `unique` clashes in the API's error
+//!   memory): list (with equality and time-range filters, paged as the endpoint's
+//!   `[pagination]` and `[emulator.paging]` say: numbered pages or opaque cursors, the
+//!   declared page sizes, 400s naming the parameter), get, create, replace, update, delete,
+//!   or an action that sets fields, with 404s for unknown ids and 409s for `unique` clashes in the API's error
 //!   model (api-specs/README.md, "Emulator behaviour").
 //! - **Named effects** ([`EFFECTS`]) for what cannot be declared: `resend_notifications` looks
 //!   the job up and really POSTs its completion payload to every configured webhook URL,
@@ -23,6 +25,9 @@
 //!   subscribed to its type and records each delivery, with the receiver's answer, in the
 //!   event history that the list and get endpoints show.
 //! - **Endpoints without a declaration** answer with their spec's first example.
+//! - **Other APIs**: the embedded ones by default; [`EmulatorBuilder::api`] adds one and
+//!   [`EmulatorBuilder::apis`] replaces them, loaded at run time with [`read_api_dir`] (a
+//!   spec folder) or [`api_from_sources`] (a generated client's `SPEC_SOURCES`).
 //! - **Faults** per route ([`Fault`]): status, delay, dropped connection, truncated body,
 //!   malformed body, 429 with `Retry-After`, optionally for the next N requests only; from
 //!   Rust ([`RunningEmulator::inject`]) or over HTTP (`POST /__admin/faults`).
