@@ -271,7 +271,7 @@ fn cursor(position: usize, last_id: &str) -> String {
 
 /// Where the page a cursor asks for starts; `None` for a cursor the emulator never gave.
 fn cursor_start(c: &str, items: &[Value], id_of: &dyn Fn(&Value) -> String) -> Option<usize> {
-    if c.len() % 2 != 0 || !c.is_ascii() {
+    if !c.len().is_multiple_of(2) || !c.is_ascii() {
         return None;
     }
     let bytes: Vec<u8> = (0..c.len())

@@ -21,6 +21,8 @@ pub(super) struct Ref {
 
 /// What to check about one `[emulator]` table, or one resource.
 #[derive(Debug, Clone)]
+// One per resource and per `[emulator]` table of a folder: a few dozen at most.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Check {
     Resource {
         model: Ref,
