@@ -833,3 +833,41 @@ async fn delivered_events_join_the_history_with_the_receivers_answer() {
         2
     );
 }
+
+#[tokio::test]
+async fn inserted_items_are_served_like_the_seed_and_unknown_resources_are_refused() {
+    let emu = start().await;
+    let client = five(&emu, DEFAULT_KEY);
+    let resend = |index| ResendNotificationRequest {
+        zoneid: 4321,
+        job: JobSelector::Index(index),
+    };
+    assert_eq!(
+        client
+            .resend_notification(&resend(5))
+            .await
+            .unwrap_err()
+            .status()
+            .unwrap(),
+        404
+    );
+    emu.insert(
+        "fivecents",
+        "encode_jobs",
+        [
+            serde_json::json!({"index": 5, "zoneid": 4321, "serviceid": 1, "hash": "abc",
+                            "meta": {"zoneid": "4321", "infile": "in.mp4", "outfile": "out.m3u8"}}),
+        ],
+    )
+    .unwrap();
+    client.resend_notification(&resend(5)).await.unwrap();
+    let err = emu
+        .insert("fivecents", "widgets", [serde_json::json!({})])
+        .unwrap_err();
+    assert!(
+        matches!(&err, hookspec_mock::MockError::UnknownResource { api, resource }
+            if api == "fivecents" && resource == "widgets"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("declares no resource `widgets`"));
+}

@@ -143,6 +143,14 @@ fn root_command(apis: &[Api]) -> Command {
                             .help("Token the admin routes (/__admin/…) require; default: a random one, printed at start"),
                     )
                     .arg(
+                        Arg::new("spec-dir")
+                            .long("spec-dir")
+                            .value_name("DIR")
+                            .action(ArgAction::Append)
+                            .value_parser(value_parser!(std::path::PathBuf))
+                            .help("Also serve the API whose spec folder (api.toml and endpoint files) is DIR, under /<its name>; repeatable"),
+                    )
+                    .arg(
                         Arg::new("rate-limit")
                             .long("rate-limit")
                             .value_parser(value_parser!(hookspec_mock::RateLimits))
@@ -274,6 +282,16 @@ async fn mock(m: &ArgMatches) -> Result<(), Failure> {
             }
             if let Some(mode) = s.get_one::<hookspec_mock::RateLimits>("rate-limit") {
                 builder = builder.rate_limits(*mode);
+            }
+            for dir in s
+                .get_many::<std::path::PathBuf>("spec-dir")
+                .into_iter()
+                .flatten()
+            {
+                // A spec folder's diagnostics name their file:line:col: a usage error.
+                let api =
+                    hookspec_mock::read_api_dir(dir).map_err(|e| Failure::Usage(e.to_string()))?;
+                builder = builder.api(api);
             }
             hookspec_mock::serve(builder)
                 .await

@@ -406,3 +406,94 @@ fn the_neighbouring_endpoints_are_subcommands_too() {
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v[0]["id"], ENDPOINT);
 }
+
+/// One HTTP/1.1 request on a fresh connection: the status and the body.
+fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
+    (status, body)
+}
+
+#[test]
+fn mock_serve_serves_a_spec_folder_given_at_run_time() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixture/api-specs/fixture"
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hookspec"))
+        .args([
+            "mock",
+            "serve",
+            "--port",
+            &port.to_string(),
+            "--spec-dir",
+            dir,
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let answers = up.then(|| {
+        let created = http(port, "POST", "/fixture/widgets", r#"{"type": "sprocket"}"#);
+        let listed = http(port, "GET", "/fixture/widgets?per_page=50", "");
+        // The embedded APIs are still served next to it.
+        let embedded = http(
+            port,
+            "GET",
+            &format!("/omegastream/webhooks/{ENDPOINT}"),
+            "",
+        );
+        (created, listed, embedded)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let (created, listed, embedded) = answers.expect("the emulator started");
+    assert_eq!(created.0, 201, "{created:?}");
+    let widget: serde_json::Value = serde_json::from_str(&created.1).unwrap();
+    assert_eq!(widget["type"], "sprocket");
+    assert_eq!(listed.0, 200, "{listed:?}");
+    let page: serde_json::Value = serde_json::from_str(&listed.1).unwrap();
+    assert!(
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["id"] == widget["id"] && w["type"] == "sprocket"),
+        "{page}"
+    );
+    // 401 without the key: the route exists.
+    assert_eq!(embedded.0, 401, "{embedded:?}");
+}
+
+#[test]
+fn mock_serve_refuses_a_bad_spec_folder_naming_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("api.toml"),
+        "name = \"broken\"\nbase_url = 7\n",
+    )
+    .unwrap();
+    hookspec()
+        .args(["mock", "serve", "--port", "0", "--spec-dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("api.toml:2:"));
+}
