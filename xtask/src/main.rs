@@ -135,7 +135,7 @@ fn run() -> Result<(), String> {
             let doc: serde_json::Value = serde_json::from_str(&text)
                 .or_else(|_| toml::from_str(&text))
                 .map_err(|e| format!("{file}: not JSON: {e}"))?;
-            let imported = openapi::import(&doc, &api)?;
+            let imported = openapi::import(&doc, &api).map_err(|e| format!("{file}: {e}"))?;
             let out = s
                 .get_one::<String>("out")
                 .map_or_else(|| root.join("api-specs").join(&api), PathBuf::from);

@@ -164,7 +164,8 @@ fn examples_of(doc: &Value, at: &str, schema: &str, out: &mut Vec<Embedded>) {
 }
 
 /// Every example embedded in an exported document: model examples, parameter, request-body
-/// and response examples, and hookspec's own `x-examples` and `x-error-examples`.
+/// and response examples, webhook deliveries, and hookspec's own `x-examples` and
+/// `x-error-examples`.
 fn embedded_examples(doc: &Value) -> Vec<Embedded> {
     let mut out = Vec::new();
     for name in doc
@@ -234,6 +235,19 @@ fn embedded_examples(doc: &Value) -> Vec<Embedded> {
                 }
             }
         }
+    }
+    // The example delivery of every webhook (OpenAPI 3.1 `webhooks`).
+    for name in doc
+        .get("webhooks")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
+        let body = format!(
+            "/webhooks/{}/post/requestBody/content/application~1json",
+            token(name)
+        );
+        examples_of(doc, &body, &format!("{body}/schema"), &mut out);
     }
     for (i, ex) in doc
         .get("x-error-examples")
@@ -400,22 +414,29 @@ fn normalized(mut api: Api) -> Api {
             json(&mut ex.response);
         }
     }
-    // `webhooks.toml` is not exported to OpenAPI's `webhooks` yet: its models and enums
-    // travel as components, the section itself does not.
-    api.webhooks = None;
+    if let Some(w) = &mut api.webhooks {
+        w.pos = p();
+        w.file = "x".into();
+        json(&mut w.example);
+        for e in &mut w.events {
+            e.pos = p();
+            json(&mut e.example);
+        }
+    }
     // Where a model is declared (API file or endpoint file) is formatting.
     api.models.sort_by(|a, b| a.name.cmp(&b.name));
     api.enums.sort_by(|a, b| a.name.cmp(&b.name));
     api
 }
 
-/// The shipped APIs and the fixture API of `tests/fixture`, which uses every feature of the
-/// spec language (list parameters, pagination, empty responses, no auth…).
+/// The shipped APIs, the fixture API of `tests/fixture`, which uses every feature of the
+/// spec language (list parameters, pagination, empty responses, no auth…), and the signed
+/// webhooks of `tests/webhook-fixture`.
 fn all_apis() -> Vec<Api> {
     let mut apis = load_apis(&workspace_root()).unwrap();
-    apis.push(load_dir(
-        &workspace_root().join("tests/fixture/api-specs/fixture"),
-    ));
+    for dir in ["tests/fixture/api-specs/fixture", "tests/webhook-fixture"] {
+        apis.push(load_dir(&workspace_root().join(dir)));
+    }
     apis
 }
 
@@ -561,5 +582,189 @@ fn import_reports_what_it_cannot_express() {
             .iter()
             .any(|f| f.name == "tag" && f.nullable && f.optional)
     );
-    assert!(openapi::import(&serde_json::json!({"swagger": "2.0"}), "x").is_err());
+    assert_eq!(
+        openapi::import(&serde_json::json!({"swagger": "2.0"}), "x").unwrap_err(),
+        openapi::ImportError::NotOpenApi(String::new())
+    );
+}
+
+/// A third-party OpenAPI 3.1 document with a `webhooks` section and none of hookspec's `x-`
+/// extensions: one event type per entry, the request body as its payload.
+#[test]
+fn import_reads_a_plain_webhooks_section() {
+    let order = serde_json::json!({
+        "type": "object", "required": ["order_id", "total"],
+        "properties": {"order_id": {"type": "string"}, "total": {"type": "integer"}}
+    });
+    let entry = |kind: &str, summary: &str| {
+        serde_json::json!({"post": {
+            "summary": summary,
+            "parameters": [{"name": "webhook-signature", "in": "header", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"content": {"application/json": {
+                "schema": {
+                    "type": "object", "required": ["id", "type", "data"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "type": {"type": "string", "const": kind},
+                        "data": {"$ref": "#/components/schemas/Order"},
+                        "sent_at": {"type": "string", "format": "date-time"}
+                    }
+                },
+                "example": {"id": "evt_1", "type": kind, "data": {"order_id": "o-1", "total": 5}}
+            }}},
+            "responses": {"200": {"description": "Received."}}
+        }})
+    };
+    let doc = serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Shop", "version": "1"},
+        "servers": [{"url": "https://shop.example.com"}],
+        "paths": {},
+        "components": {"schemas": {"Order": order}},
+        "webhooks": {
+            "orderCreated": entry("order.created", "An order was created."),
+            "orderPaid": entry("order.paid", "An order was paid.")
+        }
+    });
+    let imported = openapi::import(&doc, "shop").unwrap();
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in &imported.files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let api = load_dir(dir.path());
+    let hooks = api.webhooks.as_ref().expect("webhooks.toml imported");
+    let tag = hooks
+        .tag
+        .as_ref()
+        .expect("tagged by the property whose const names the event");
+    assert_eq!(
+        (tag.field.as_str(), tag.data_field.as_str()),
+        ("type", "data")
+    );
+    assert_eq!(hooks.id_field.as_deref(), Some("id"));
+    assert!(
+        hooks.signature.is_some(),
+        "a webhook-signature header means Standard Webhooks"
+    );
+    let events: Vec<(&str, String, &str)> = hooks
+        .events
+        .iter()
+        .map(|e| (e.name.as_str(), e.data.to_string(), e.doc.as_str()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("order.created", "Order".to_owned(), "An order was created."),
+            ("order.paid", "Order".to_owned(), "An order was paid.")
+        ]
+    );
+    assert!(hooks.events.iter().all(|e| e.example.is_some()));
+    let envelope = api.model("WebhookEnvelope").unwrap();
+    let sent_at = envelope
+        .fields
+        .iter()
+        .find(|f| f.name == "sent_at")
+        .unwrap();
+    assert!(sent_at.optional);
+
+    // One entry (the OpenAPI 3.1 specification's own example): untagged, the body is the event.
+    let pets = serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Webhook Example", "version": "1.0.0"},
+        "webhooks": {"newPet": {"post": {
+            "requestBody": {"description": "Information about a new pet in the system",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}},
+            "responses": {"200": {"description": "Return a 200 status to indicate that the data was received successfully"}}
+        }}},
+        "components": {"schemas": {"Pet": {"required": ["id", "name"], "properties": {
+            "id": {"type": "integer", "format": "int64"}, "name": {"type": "string"}, "tag": {"type": "string"}
+        }}}}
+    });
+    let imported = openapi::import(&pets, "pets").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in &imported.files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let api = load_dir(dir.path());
+    let hooks = api.webhooks.as_ref().expect("webhooks.toml imported");
+    assert!(hooks.tag.is_none() && hooks.signature.is_none());
+    assert_eq!(hooks.envelope.to_string(), "Pet");
+    assert_eq!(hooks.events.len(), 1);
+    assert_eq!(hooks.events[0].name, "new_pet");
+
+    // Several entries with nothing that says which is which: a warning, no file.
+    let mut vague = doc.clone();
+    for e in ["orderCreated", "orderPaid"] {
+        vague["webhooks"][e]["post"]["requestBody"]["content"]["application/json"]["schema"] =
+            serde_json::json!({"$ref": "#/components/schemas/Order"});
+    }
+    let imported = openapi::import(&vague, "shop").unwrap();
+    assert!(imported.files.iter().all(|(n, _)| n != "webhooks.toml"));
+    assert!(
+        imported
+            .warnings
+            .iter()
+            .any(|w| w.contains("webhooks: 2 entries")),
+        "{:?}",
+        imported.warnings
+    );
+}
+
+/// A `webhooks` section or `x-hookspec-webhooks` of the wrong shape is an error naming where,
+/// not a panic and not a silently dropped file.
+#[test]
+fn import_refuses_malformed_webhooks() {
+    let api = load_apis(&workspace_root())
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "omegastream")
+        .unwrap();
+    let good = openapi::export(&api);
+    let cases: [(&str, Value, &str); 6] = [
+        ("/webhooks", serde_json::json!([]), "/webhooks"),
+        (
+            "/webhooks",
+            serde_json::json!({"newPet": {"post": {"requestBody": 3}}}),
+            "/webhooks/newPet/post/requestBody",
+        ),
+        (
+            "/x-hookspec-webhooks",
+            serde_json::json!("yes"),
+            "/x-hookspec-webhooks",
+        ),
+        (
+            "/x-hookspec-webhooks/envelope",
+            Value::Null,
+            "/x-hookspec-webhooks/envelope",
+        ),
+        (
+            "/x-hookspec-webhooks/events",
+            serde_json::json!({}),
+            "/x-hookspec-webhooks/events",
+        ),
+        (
+            "/x-hookspec-webhooks/tag/field",
+            serde_json::json!(7),
+            "/x-hookspec-webhooks/tag/field",
+        ),
+    ];
+    for (pointer, value, at) in cases {
+        let mut doc = good.clone();
+        if pointer == "/webhooks" {
+            doc.as_object_mut().unwrap().remove("x-hookspec-webhooks");
+        }
+        *doc.pointer_mut(pointer).unwrap() = value;
+        match openapi::import(&doc, "omegastream") {
+            Err(openapi::ImportError::Malformed { at: got, message }) => {
+                assert_eq!(got, at, "{pointer}: {message}");
+                assert!(!message.is_empty());
+            }
+            other => panic!("{pointer}: expected an error at {at}, got {other:?}"),
+        }
+    }
+    let mut doc = good.clone();
+    doc["x-hookspec-webhooks"]["signature"] = serde_json::json!({"scheme": "hmac-md5"});
+    let err = openapi::import(&doc, "omegastream").unwrap_err();
+    assert!(err.to_string().contains("hmac-md5"), "{err}");
 }

@@ -4,6 +4,8 @@
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::{Value, json};
 
+use super::ImportError;
+
 /// The spec files an OpenAPI document turns into, and what could not be expressed.
 #[derive(Debug, Default)]
 pub struct Imported {
@@ -14,7 +16,7 @@ pub struct Imported {
 }
 
 /// TOML text of a string: a multi-line literal when that reads better, else a basic string.
-fn toml_str(s: &str) -> String {
+pub(super) fn toml_str(s: &str) -> String {
     let plain = !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
     if s.contains('\n') && plain && !s.contains("'''") && !s.ends_with('\'') {
         format!("'''\n{s}'''")
@@ -23,7 +25,7 @@ fn toml_str(s: &str) -> String {
     }
 }
 
-fn toml_key(k: &str) -> String {
+pub(super) fn toml_key(k: &str) -> String {
     if !k.is_empty()
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -34,7 +36,7 @@ fn toml_key(k: &str) -> String {
     }
 }
 
-fn json_text(v: &Value) -> String {
+pub(super) fn json_text(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
@@ -48,9 +50,9 @@ const HOOKSPEC_TYPES: &[&str] = &[
 ];
 
 /// A spec type read from a schema.
-struct Ty {
+pub(super) struct Ty {
     /// The spec type (`integer`, `array<Event>`).
-    name: String,
+    pub(super) name: String,
     /// The schema accepts `null`.
     nullable: bool,
     /// Numbers are accepted as strings (or strings as numbers): `anyOf: [T, {type: string,
@@ -116,26 +118,26 @@ fn required_alternatives(s: &Value, keyword: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-struct Importer<'a> {
-    doc: &'a Value,
+pub(super) struct Importer<'a> {
+    pub(super) doc: &'a Value,
     warnings: Vec<String>,
     /// Models created for inline object schemas: (name, schema).
     extra_models: Vec<(String, Value)>,
 }
 
 impl Importer<'_> {
-    fn warn(&mut self, w: String) {
+    pub(super) fn warn(&mut self, w: String) {
         self.warnings.push(w);
     }
 
-    fn resolve_ref<'v>(&self, v: &'v Value) -> Option<&'v str> {
+    pub(super) fn resolve_ref<'v>(&self, v: &'v Value) -> Option<&'v str> {
         v.get("$ref")?
             .as_str()?
             .strip_prefix("#/components/schemas/")
     }
 
     /// A spec type for a schema (inline objects become models named `context`).
-    fn type_of(&mut self, s: &Value, context: &str) -> Ty {
+    pub(super) fn type_of(&mut self, s: &Value, context: &str) -> Ty {
         if let Some(name) = self.resolve_ref(s) {
             return Ty::plain(name);
         }
@@ -251,7 +253,7 @@ impl Importer<'_> {
         }
     }
 
-    fn model_toml(&mut self, table: &str, name: &str, s: &Value) -> String {
+    pub(super) fn model_toml(&mut self, table: &str, name: &str, s: &Value) -> String {
         let mut out = String::new();
         if let Some(d) = s.get("description").and_then(Value::as_str) {
             out.push_str(&format!("\n[{table}]\ndoc = {}\n", toml_str(d)));
@@ -386,7 +388,7 @@ impl Importer<'_> {
         out
     }
 
-    fn enum_toml(&mut self, name: &str, s: &Value) -> String {
+    pub(super) fn enum_toml(&mut self, name: &str, s: &Value) -> String {
         let mut out = format!("\n[enums.{name}]\n");
         if let Some(d) = s.get("description").and_then(Value::as_str) {
             out.push_str(&format!("doc = {}\n", toml_str(d)));
@@ -440,12 +442,10 @@ impl Importer<'_> {
 }
 
 /// Converts an OpenAPI 3.0 or 3.1 document into the spec files of API `name`.
-pub fn import(doc: &Value, name: &str) -> Result<Imported, String> {
+pub fn import(doc: &Value, name: &str) -> Result<Imported, ImportError> {
     let version = doc.get("openapi").and_then(Value::as_str).unwrap_or("");
     if !(version.starts_with("3.0") || version.starts_with("3.1")) {
-        return Err(format!(
-            "not an OpenAPI 3.0/3.1 document (openapi = {version:?})"
-        ));
+        return Err(ImportError::NotOpenApi(version.to_owned()));
     }
     let mut im = Importer {
         doc,
@@ -566,6 +566,9 @@ pub fn import(doc: &Value, name: &str) -> Result<Imported, String> {
             let (file, text) = import_operation(&mut im, path, &m, op);
             files.push((file, text));
         }
+    }
+    if let Some(hooks) = super::webhooks::import(&mut im)? {
+        files.push(("webhooks.toml".to_owned(), hooks));
     }
     if !im.extra_models.is_empty() {
         let extra = im.drain_extra_models();
@@ -927,7 +930,7 @@ fn resources_toml(doc: &Value) -> String {
 }
 
 impl Importer<'_> {
-    fn resolve_param(&self, p: &Value) -> Option<Value> {
+    pub(super) fn resolve_param(&self, p: &Value) -> Option<Value> {
         match p.get("$ref").and_then(Value::as_str) {
             Some(r) => {
                 let ptr = r.strip_prefix('#')?;
