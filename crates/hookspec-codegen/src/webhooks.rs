@@ -177,6 +177,15 @@ pub(crate) fn webhooks_module(api: &Api) -> TokenStream {
             ) -> ::core::result::Result<Received, ::hookspec::webhooks::ParseError> {
                 Receiver::new().parse(headers, body)
             }
+
+            /// [`parse`] for a body already held as `Bytes`: [`Received::raw`](::hookspec::webhooks::Received::raw)
+            /// shares it instead of a copy.
+            pub fn parse_bytes(
+                headers: &::hookspec::http::HeaderMap,
+                body: ::hookspec::bytes::Bytes,
+            ) -> ::core::result::Result<Received, ::hookspec::webhooks::ParseError> {
+                Receiver::new().parse_bytes(headers, body)
+            }
         }
     }
 }

@@ -49,7 +49,7 @@ pub use retry::RetryPolicy;
 pub use runtime::{CallOptions, ClientBuilder};
 pub use secrecy::SecretString;
 pub use types::{CivilDateTime, RawJson, TimeRange, Timestamp, UnixMillis, UnixSeconds};
-pub use {futures, http, reqwest, serde_json};
+pub use {bytes, futures, http, reqwest, serde_json};
 
 /// The Rust examples of the workspace README, compiled by `cargo test --doc`.
 #[cfg(doctest)]

@@ -181,3 +181,13 @@ fn fivecents_completion_payloads_keep_their_objects_as_json() {
     );
     assert!(five::parse(&no_headers(), br#"{"a": 1}"#).is_err());
 }
+
+#[test]
+fn a_bytes_body_is_kept_without_a_copy() {
+    let body = hookspec::bytes::Bytes::from_static(omega::EXAMPLE.as_bytes());
+    let by_bytes = omega::parse_bytes(&no_headers(), body.clone()).unwrap();
+    assert_eq!(by_bytes.raw.as_ptr(), body.as_ptr(), "shared, not copied");
+    let by_slice = omega::parse(&no_headers(), &body).unwrap();
+    assert_ne!(by_slice.raw.as_ptr(), body.as_ptr(), "parse(&[u8]) copies");
+    assert_eq!(by_bytes, by_slice);
+}

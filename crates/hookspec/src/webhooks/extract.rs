@@ -93,7 +93,7 @@ where
             }
         };
         receiver
-            .parse(&parts.headers, &bytes)
+            .parse_bytes(&parts.headers, bytes)
             .map(Webhook)
             .map_err(WebhookRejection)
     }

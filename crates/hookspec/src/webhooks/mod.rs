@@ -213,8 +213,28 @@ impl<E: Events> Receiver<E> {
         &self.settings
     }
 
-    /// Parses one delivery: its headers and its body as received.
+    /// Parses one delivery: its headers and its body as received. The body is copied into
+    /// [`Received::raw`]; [`Receiver::parse_bytes`] keeps a `Bytes` body without a copy.
     pub fn parse(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<Received<E>, ParseError> {
+        self.parse_with(headers, body, || Bytes::copy_from_slice(body))
+    }
+
+    /// [`Receiver::parse`] for a body the caller already holds as [`Bytes`] (what hyper,
+    /// axum and reqwest hand out): [`Received::raw`] shares it, no copy.
+    pub fn parse_bytes(
+        &self,
+        headers: &http::HeaderMap,
+        body: Bytes,
+    ) -> Result<Received<E>, ParseError> {
+        self.parse_with(headers, &body, || body.clone())
+    }
+
+    fn parse_with(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        keep: impl FnOnce() -> Bytes,
+    ) -> Result<Received<E>, ParseError> {
         let s = &self.settings;
         let limit = s.max_body_bytes.unwrap_or(E::MAX_BODY_BYTES);
         if body.len() > limit {
@@ -248,7 +268,7 @@ impl<E: Events> Receiver<E> {
         };
         Ok(Received {
             event,
-            raw: Bytes::copy_from_slice(body),
+            raw: keep(),
             key,
             verified,
         })
