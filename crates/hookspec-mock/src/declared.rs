@@ -21,7 +21,14 @@ use crate::lock;
 pub(crate) struct Store {
     items: Mutex<HashMap<(String, String), Vec<Value>>>,
     next_id: AtomicU64,
+    /// Bumped by every change of any resource: what the lookup indexes are checked against.
+    version: AtomicU64,
+    /// Per resource and pair of integer fields: the version it was built at, and the position
+    /// of the first item per pair of values (see [`Store::find_by_pair`]).
+    pair_indexes: Mutex<HashMap<PairIndexKey, (u64, HashMap<(i64, i64), usize>)>>,
 }
+
+type PairIndexKey = (String, String, &'static str, &'static str);
 
 impl Store {
     pub(crate) fn seeded(apis: &[std::sync::Arc<Api>]) -> Self {
@@ -34,6 +41,8 @@ impl Store {
         Store {
             items: Mutex::new(items),
             next_id: AtomicU64::new(1),
+            version: AtomicU64::new(0),
+            pair_indexes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -57,9 +66,45 @@ impl Store {
             .and_then(|items| items.iter().find(pred).cloned())
     }
 
+    /// A copy of the first item of a resource whose integer fields `a` and `b` hold `key`
+    /// (integral floats count), found through an index kept per resource and field pair and
+    /// rebuilt after a change: a resend among 10 000 jobs does not scan them all.
+    pub(crate) fn find_by_pair(
+        &self,
+        api: &str,
+        resource: &str,
+        (a, b): (&'static str, &'static str),
+        key: (i64, i64),
+    ) -> Option<Value> {
+        let all = lock(&self.items);
+        let items = all.get(&(api.to_owned(), resource.to_owned()))?;
+        let version = self.version.load(Ordering::SeqCst);
+        let mut indexes = lock(&self.pair_indexes);
+        let entry = indexes
+            .entry((api.to_owned(), resource.to_owned(), a, b))
+            .or_insert_with(|| (u64::MAX, HashMap::new()));
+        if entry.0 != version {
+            entry.1.clear();
+            for (pos, item) in items.iter().enumerate() {
+                let pair = (
+                    item.get(a).and_then(hookspec_spec::json_integer),
+                    item.get(b).and_then(hookspec_spec::json_integer),
+                );
+                if let (Some(x), Some(y)) = pair {
+                    entry.1.entry((x, y)).or_insert(pos);
+                }
+            }
+            entry.0 = version;
+        }
+        entry.1.get(&key).and_then(|&pos| items.get(pos)).cloned()
+    }
+
     /// Runs `f` on a resource's items.
     fn with<T>(&self, api: &str, resource: &str, f: impl FnOnce(&mut Vec<Value>) -> T) -> T {
         let mut all = lock(&self.items);
+        // Counted as a change whatever `f` does, under the lock the indexes are built under:
+        // they are rebuilt on their next use.
+        self.version.fetch_add(1, Ordering::SeqCst);
         let items = all
             .entry((api.to_owned(), resource.to_owned()))
             .or_default();

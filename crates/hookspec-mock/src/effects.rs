@@ -116,12 +116,18 @@ async fn resend(shared: &Shared, call: &Call<'_>, emu: &Emulation) -> Response {
     let index = body.get("index").and_then(json_integer);
     let infile = body.get("infile").and_then(Value::as_str);
     let outfile = body.get("outfile").and_then(Value::as_str);
-    let job = shared.store.find(&api.name, resource, |j| {
-        j.get("zoneid").and_then(json_integer) == zoneid
-            && ((index.is_some() && j.get("index").and_then(json_integer) == index)
-                || (infile.is_some() && text(j, "infile") == infile)
-                || (outfile.is_some() && text(j, "outfile") == outfile))
-    });
+    let job = match (zoneid, index) {
+        (Some(zone), Some(index)) => {
+            shared
+                .store
+                .find_by_pair(&api.name, resource, ("zoneid", "index"), (zone, index))
+        }
+        _ => shared.store.find(&api.name, resource, |j| {
+            j.get("zoneid").and_then(json_integer) == zoneid
+                && ((infile.is_some() && text(j, "infile") == infile)
+                    || (outfile.is_some() && text(j, "outfile") == outfile))
+        }),
+    };
     let Some(job) = &job else {
         return api_error(api, StatusCode::NOT_FOUND, not_found, &[]);
     };
