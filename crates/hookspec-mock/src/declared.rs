@@ -25,10 +25,13 @@ pub(crate) struct Store {
     version: AtomicU64,
     /// Per resource and pair of integer fields: the version it was built at, and the position
     /// of the first item per pair of values (see [`Store::find_by_pair`]).
-    pair_indexes: Mutex<HashMap<PairIndexKey, (u64, HashMap<(i64, i64), usize>)>>,
+    pair_indexes: Mutex<HashMap<PairIndexKey, PairIndex>>,
 }
 
+/// `(api, resource, field a, field b)`.
 type PairIndexKey = (String, String, &'static str, &'static str);
+/// The store version it was built at, and `(a, b)` → position.
+type PairIndex = (u64, HashMap<(i64, i64), usize>);
 
 impl Store {
     pub(crate) fn seeded(apis: &[std::sync::Arc<Api>]) -> Self {
