@@ -279,17 +279,26 @@ fn journal_path(m: &ArgMatches, default_name: String) -> PathBuf {
 
 /// The journal's plan when it holds this one (a resume plans nothing), an error when it
 /// holds another, `None` when it is empty.
+/// The plan a journal holds, as the run needs it: its kind and params, not its items (the run
+/// reads those back from the journal one at a time), and how many items it has.
 fn recorded_plan(
     journal: &mut FileJournal,
     kind: PlanKind,
     params: &Value,
-) -> Result<Option<Plan>, Failure> {
-    match journal.load().map_err(journal_failure)? {
+) -> Result<Option<(Plan, usize)>, Failure> {
+    match journal.run_state().map_err(journal_failure)? {
         None => Ok(None),
-        Some(l) if l.plan.kind == kind && &l.plan.params == params => Ok(Some(l.plan)),
-        Some(l) => Err(journal_failure(JournalError::OtherPlan {
+        Some(st) if st.kind == kind && &st.params == params => Ok(Some((
+            Plan {
+                kind: st.kind,
+                params: st.params,
+                items: Vec::new(),
+            },
+            st.states.len(),
+        ))),
+        Some(st) => Err(journal_failure(JournalError::OtherPlan {
             location: journal.location(),
-            journal: l.plan.describe(),
+            journal: format!("{} {}", st.kind.as_str(), st.params),
             requested: format!("{} {params}", kind.as_str()),
         })),
     }
@@ -307,15 +316,14 @@ fn resumed_plan(
     if dry_run {
         return Ok(None);
     }
-    let plan = recorded_plan(journal, kind, params)?;
-    if let Some(plan) = &plan {
-        out::note(&format!(
-            "hookspec: resuming from journal {} ({} items planned)",
-            path.display(),
-            plan.items.len()
-        ));
-    }
-    Ok(plan)
+    let Some((plan, items)) = recorded_plan(journal, kind, params)? else {
+        return Ok(None);
+    };
+    out::note(&format!(
+        "hookspec: resuming from journal {} ({items} items planned)",
+        path.display(),
+    ));
+    Ok(Some(plan))
 }
 
 fn print_plan(plan: &Plan, json: bool) -> Result<(), Failure> {

@@ -11,10 +11,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{JournalView, Outcome, Plan, PlanItem, PlanKind, ViewBuilder};
+use crate::{JournalView, Outcome, Plan, PlanItem, PlanKind, RunState, ViewBuilder};
 
 /// Format tag on the first line of a [`FileJournal`].
 pub const FORMAT: &str = "hookspec-recover/1";
+
+/// A plan's items, one at a time (see [`Journal::items`]).
+pub type PlanItems = Box<dyn Iterator<Item = Result<PlanItem, JournalError>> + Send>;
+
+/// What a `RunState` scan signals when a record names its item by key only.
+const NEEDS_KEYS: &str = "\u{0}needs keys";
 
 /// One record after the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +44,10 @@ pub enum Record {
         key: String,
         /// Run number.
         run: u32,
+        /// The item's position in the plan, from 0 (absent in journals written before it was
+        /// recorded: the key then finds the item).
+        #[serde(default, rename = "i", skip_serializing_if = "Option::is_none")]
+        item: Option<usize>,
     },
     /// What came of an item's request.
     Outcome {
@@ -45,6 +55,9 @@ pub enum Record {
         key: String,
         /// Run number.
         run: u32,
+        /// The item's position in the plan (see `Intent`).
+        #[serde(default, rename = "i", skip_serializing_if = "Option::is_none")]
+        item: Option<usize>,
         /// The outcome.
         outcome: Outcome,
     },
@@ -146,6 +159,21 @@ pub trait Journal: Send {
             .transpose()
     }
 
+    /// What a run needs of the journal (`None` when it is empty): the states of its items by
+    /// position, without the items. By default from [`Journal::view`]; [`FileJournal`] reads
+    /// the file once and keeps nothing but the states.
+    fn run_state(&mut self) -> Result<Option<RunState>, JournalError> {
+        Ok(self.view()?.map(|v| RunState::of_view(&v)))
+    }
+
+    /// The plan's items in order, from a reader of their own (records appended meanwhile do
+    /// not disturb it): a run takes its items from here one at a time instead of holding the
+    /// plan. By default from [`Journal::load`].
+    fn items(&mut self) -> Result<PlanItems, JournalError> {
+        let items = self.load()?.map(|l| l.plan.items).unwrap_or_default();
+        Ok(Box::new(items.into_iter().map(Ok)))
+    }
+
     /// Appends records in order, durable together when it returns (one sync for all: what
     /// the run loop uses when several requests are in flight). By default, one by one.
     fn append_all(&mut self, records: &[Record]) -> Result<(), JournalError> {
@@ -165,6 +193,9 @@ enum Line {
         items: usize,
     },
     Item(PlanItem),
+    /// An item line counted but not kept (never written or read as such).
+    #[serde(skip)]
+    Counted,
     #[serde(untagged)]
     Record(Record),
 }
@@ -195,9 +226,75 @@ impl ItemLine<'_> {
     }
 }
 
+/// A file journal's plan items, read with a handle of their own (see [`Journal::items`]).
+struct ItemReader {
+    reader: BufReader<File>,
+    buf: Vec<u8>,
+    line_no: usize,
+    /// Items still to read (`None` before the header).
+    remaining: Option<usize>,
+    location: String,
+}
+
+impl ItemReader {
+    fn fail(&mut self, message: String) -> Option<Result<PlanItem, JournalError>> {
+        self.remaining = Some(0);
+        Some(Err(JournalError::Corrupt {
+            location: self.location.clone(),
+            line: self.line_no,
+            message,
+        }))
+    }
+}
+
+impl Iterator for ItemReader {
+    type Item = Result<PlanItem, JournalError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.remaining == Some(0) {
+                return None;
+            }
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return self.fail("the plan ends early".to_owned()),
+                Ok(_) => {}
+                Err(source) => {
+                    self.remaining = Some(0);
+                    return Some(Err(JournalError::Io {
+                        location: self.location.clone(),
+                        op: "read the plan",
+                        source,
+                    }));
+                }
+            }
+            self.line_no += 1;
+            let text = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+            let Some(remaining) = self.remaining else {
+                match serde_json::from_slice::<Line>(text) {
+                    Ok(Line::Header { items, .. }) => {
+                        self.remaining = Some(items);
+                        continue;
+                    }
+                    _ => return self.fail("no journal header".to_owned()),
+                }
+            };
+            return match serde_json::from_slice::<ItemLine<'_>>(text) {
+                Ok(item) => {
+                    let item = item.to_item();
+                    self.remaining = Some(remaining - 1);
+                    Some(Ok(item))
+                }
+                Err(e) => self.fail(format!("not a plan item: {e}")),
+            };
+        }
+    }
+}
+
 /// What [`FileJournal`]'s reading hands on, in order.
 enum Part {
-    Plan(Plan),
+    /// The plan (its items only when they are kept) and how many items it has.
+    Plan(Plan, usize),
     Record(Record),
 }
 
@@ -294,9 +391,9 @@ impl FileJournal {
     /// run writes it (`hookspec journal show`). A record being written is not seen yet.
     pub fn read(&mut self) -> Result<Option<Loaded>, JournalError> {
         let mut loaded: Option<Loaded> = None;
-        self.scan(&mut |part| {
+        self.scan(true, &mut |part| {
             match part {
-                Part::Plan(plan) => {
+                Part::Plan(plan, _) => {
                     loaded = Some(Loaded {
                         plan,
                         records: Vec::new(),
@@ -318,6 +415,7 @@ impl FileJournal {
     /// the journal corrupt at that line.
     fn scan(
         &mut self,
+        keep_items: bool,
         sink: &mut dyn FnMut(Part) -> Result<(), String>,
     ) -> Result<(), JournalError> {
         self.file = None;
@@ -332,6 +430,7 @@ impl FileJournal {
         let mut line_no = 0usize;
         let mut header: Option<(PlanKind, serde_json::Value, usize)> = None;
         let mut items = Vec::new();
+        let mut item_count = 0usize;
         let mut plan_given = false;
         loop {
             buf.clear();
@@ -350,10 +449,19 @@ impl FileJournal {
             offset += n as u64;
             let text = &buf[..n - 1];
             let line = match serde_json::from_slice::<ItemLine<'_>>(text) {
-                Ok(item) => Line::Item(item.to_item()),
+                Ok(item) if keep_items => Line::Item(item.to_item()),
+                Ok(_) => Line::Counted,
                 Err(_) => serde_json::from_slice::<Line>(text)
                     .map_err(|e| self.corrupt(line_no, format!("not a journal record: {e}")))?,
             };
+            if matches!(line, Line::Counted | Line::Item(_)) {
+                if let Some((_, _, count)) = &header
+                    && (item_count >= *count || plan_given)
+                {
+                    return Err(self.corrupt(line_no, "a plan item after the plan"));
+                }
+                item_count += 1;
+            }
             match (line, &mut header) {
                 (
                     Line::Header {
@@ -376,18 +484,14 @@ impl FileJournal {
                 (Line::Header { .. }, Some(_)) => {
                     return Err(self.corrupt(line_no, "a second header"));
                 }
-                (Line::Item(item), Some((_, _, count))) => {
-                    if items.len() >= *count || plan_given {
-                        return Err(self.corrupt(line_no, "a plan item after the plan"));
-                    }
-                    items.push(item);
-                }
+                (Line::Item(item), Some(_)) => items.push(item),
+                (Line::Counted, Some(_)) => {}
                 (other, Some((kind, params, count))) => {
                     if !plan_given {
-                        if items.len() != *count {
+                        if item_count != *count {
                             return Err(self.corrupt(
                                 line_no,
-                                format!("the plan has {} of its {count} items", items.len()),
+                                format!("the plan has {item_count} of its {count} items"),
                             ));
                         }
                         let plan = Plan {
@@ -395,7 +499,7 @@ impl FileJournal {
                             params: std::mem::take(params),
                             items: std::mem::take(&mut items),
                         };
-                        sink(Part::Plan(plan)).map_err(|m| self.corrupt(line_no, m))?;
+                        sink(Part::Plan(plan, item_count)).map_err(|m| self.corrupt(line_no, m))?;
                         plan_given = true;
                     }
                     if let Line::Record(record) = other {
@@ -413,10 +517,10 @@ impl FileJournal {
             return Err(self.corrupt(1, "no journal header"));
         };
         if !plan_given {
-            if items.len() != count {
+            if item_count != count {
                 return Err(self.corrupt(
                     line_no,
-                    format!("the plan has {} of its {count} items", items.len()),
+                    format!("the plan has {item_count} of its {count} items"),
                 ));
             }
             let plan = Plan {
@@ -424,7 +528,7 @@ impl FileJournal {
                 params,
                 items,
             };
-            sink(Part::Plan(plan)).map_err(|m| self.corrupt(line_no, m))?;
+            sink(Part::Plan(plan, item_count)).map_err(|m| self.corrupt(line_no, m))?;
         }
         self.valid_len = Some(offset);
         Ok(())
@@ -498,14 +602,60 @@ impl Journal for FileJournal {
         self.read()
     }
 
+    fn run_state(&mut self) -> Result<Option<RunState>, JournalError> {
+        if !self.lock_if_present()? {
+            return Ok(None);
+        }
+        let mut state: Option<RunState> = None;
+        let scanned = self.scan(false, &mut |part| {
+            match part {
+                Part::Plan(plan, count) => {
+                    state = Some(RunState::new(plan.kind, plan.params, count));
+                }
+                Part::Record(record) => {
+                    if let Some(st) = &mut state {
+                        st.apply(&record)
+                            .map_err(|e| e.unwrap_or_else(|| NEEDS_KEYS.to_owned()))?;
+                    }
+                }
+            }
+            Ok(())
+        });
+        match scanned {
+            // A journal whose records name items by key only: through the keys.
+            Err(JournalError::Corrupt { message, .. }) if message == NEEDS_KEYS => {
+                Ok(self.view()?.map(|v| RunState::of_view(&v)))
+            }
+            Err(e) => Err(e),
+            Ok(()) => Ok(state),
+        }
+    }
+
+    fn items(&mut self) -> Result<PlanItems, JournalError> {
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Box::new(std::iter::empty()));
+            }
+            Err(e) => return Err(self.io("open")(e)),
+        };
+        Ok(Box::new(ItemReader {
+            reader: BufReader::with_capacity(1 << 16, file),
+            buf: Vec::new(),
+            line_no: 0,
+            remaining: None,
+            location: self.location(),
+        }))
+    }
+
     fn view(&mut self) -> Result<Option<JournalView>, JournalError> {
         if !self.lock_if_present()? {
             return Ok(None);
         }
         let mut builder: Option<ViewBuilder> = None;
-        self.scan(&mut |part| {
+        self.scan(true, &mut |part| {
             match part {
-                Part::Plan(plan) => builder = Some(ViewBuilder::new(plan)?),
+                Part::Plan(plan, _) => builder = Some(ViewBuilder::new(plan)?),
                 Part::Record(record) => {
                     if let Some(b) = &mut builder {
                         b.apply(record)?;

@@ -16,6 +16,12 @@
 //! been delivered*: it is never sent again on its own; it is reported as uncertain and sent
 //! only with [`Options::resend_uncertain`].
 //!
+//! A run's memory does not grow with the plan's items: `execute` writes the plan to the
+//! journal and drops it, keeps a state of a few bytes per item, and reads the items back from
+//! the journal one at a time as workers free up ([`Journal::run_state`], [`Journal::items`]).
+//! A journal that already holds the plan wins over the one passed (only its kind and params
+//! must agree), so a resume may pass the plan with no items.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use hookspec_recover::{fivecents, FileJournal, Options};
@@ -325,11 +331,21 @@ impl ViewBuilder {
         format!("{} {}", self.view.kind.as_str(), self.view.params)
     }
 
-    fn item(&mut self, key: &str, what: &str) -> Result<&mut ItemView, String> {
-        let i = *self
-            .index
-            .get(key)
-            .ok_or_else(|| format!("{what} for `{key}`, not in the plan"))?;
+    fn item(&mut self, key: &str, pos: Option<usize>, what: &str) -> Result<&mut ItemView, String> {
+        let i = match pos {
+            Some(i) => {
+                if self.view.items.get(i).map(|it| it.item.key.as_str()) != Some(key) {
+                    return Err(format!(
+                        "{what} for `{key}` at position {i}, which does not hold it"
+                    ));
+                }
+                i
+            }
+            None => *self
+                .index
+                .get(key)
+                .ok_or_else(|| format!("{what} for `{key}`, not in the plan"))?,
+        };
         Ok(&mut self.view.items[i])
     }
 
@@ -344,16 +360,18 @@ impl ViewBuilder {
                 ended: false,
                 interrupted: false,
             }),
-            Record::Intent { key, run } => {
+            Record::Intent { key, run, item } => {
                 if let Some(r) = runs.iter_mut().rev().find(|r| r.run == run) {
                     r.sent += 1;
                 }
-                let it = self.item(&key, "an intent")?;
+                let it = self.item(&key, item, "an intent")?;
                 it.state = ItemState::Interrupted;
                 it.attempts += 1;
             }
-            Record::Outcome { key, outcome, .. } => {
-                let it = self.item(&key, "an outcome")?;
+            Record::Outcome {
+                key, outcome, item, ..
+            } => {
+                let it = self.item(&key, item, "an outcome")?;
                 it.state = ItemState::Done(outcome.status);
                 it.last = Some(outcome);
             }
@@ -370,6 +388,84 @@ impl ViewBuilder {
     /// The view.
     pub fn finish(self) -> JournalView {
         self.view
+    }
+}
+
+/// What a run needs of a journal: its plan's kind, params and size, each item's state by
+/// position and the last run's number — no item. [`FileJournal`] computes it by reading the
+/// file once without keeping what it reads, so that a run's memory does not grow with the
+/// plan's items (see [`Journal::run_state`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunState {
+    /// The plan's kind.
+    pub kind: PlanKind,
+    /// The plan's params.
+    pub params: serde_json::Value,
+    /// Each item's state, in plan order.
+    pub states: Vec<ItemState>,
+    /// The highest run number recorded (0: none).
+    pub last_run: u32,
+}
+
+impl RunState {
+    /// A new plan's: every item pending.
+    pub fn new(kind: PlanKind, params: serde_json::Value, items: usize) -> Self {
+        Self {
+            kind,
+            params,
+            states: vec![ItemState::Pending; items],
+            last_run: 0,
+        }
+    }
+
+    /// A view's.
+    pub fn of_view(view: &JournalView) -> Self {
+        Self {
+            kind: view.kind,
+            params: view.params.clone(),
+            states: view.items.iter().map(|it| it.state).collect(),
+            last_run: view.runs.iter().map(|r| r.run).max().unwrap_or(0),
+        }
+    }
+
+    /// Applies the next record; `Err(None)` when it names its item by key only (a journal
+    /// written before positions were recorded: the caller falls back to a view).
+    pub fn apply(&mut self, record: &Record) -> Result<(), Option<String>> {
+        let mut set = |item: &Option<usize>, key: &str, state: ItemState| match item {
+            Some(i) => match self.states.get_mut(*i) {
+                Some(s) => {
+                    *s = state;
+                    Ok(())
+                }
+                None => Err(Some(format!(
+                    "a record for `{key}` at position {i}, past the plan's {} items",
+                    self.states.len()
+                ))),
+            },
+            None => Err(None),
+        };
+        match record {
+            Record::Run { run, .. } => self.last_run = self.last_run.max(*run),
+            Record::Intent { key, item, .. } => set(item, key, ItemState::Interrupted)?,
+            Record::Outcome {
+                key, item, outcome, ..
+            } => set(item, key, ItemState::Done(outcome.status))?,
+            Record::RunEnd { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Items per state name.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut c = BTreeMap::new();
+        for s in &self.states {
+            *c.entry(s.name()).or_default() += 1;
+        }
+        c
+    }
+
+    fn describe(&self) -> String {
+        format!("{} {}", self.kind.as_str(), self.params)
     }
 }
 
@@ -594,8 +690,46 @@ fn status_slot(s: Status) -> usize {
     }
 }
 
-/// The run loop shared by both kinds. It holds the plan once (the journal's view of it),
-/// the selected items as indices, and per item sent only its new state.
+/// Whether a run sends an item in state `state`.
+fn selected(state: ItemState, options: &Options) -> bool {
+    match state {
+        ItemState::Pending | ItemState::Done(Status::NotSent) => true,
+        ItemState::Done(Status::Failed) => options.retry_failed,
+        ItemState::Done(Status::Uncertain) | ItemState::Interrupted => options.resend_uncertain,
+        ItemState::Done(Status::Delivered) => false,
+    }
+}
+
+/// Opens the journal for a run of `plan`: creates it (the plan's keys checked to be unique),
+/// or checks that it holds the same plan. Either way the caller's plan is dropped here: the
+/// run reads its items back from the journal one at a time ([`Journal::items`]).
+fn open_for_run(journal: &mut dyn Journal, plan: Plan) -> Result<RunState, JournalError> {
+    if let Some(state) = journal.run_state()? {
+        if state.kind != plan.kind || state.params != plan.params {
+            return Err(JournalError::OtherPlan {
+                location: journal.location(),
+                journal: state.describe(),
+                requested: plan.describe(),
+            });
+        }
+        return Ok(state);
+    }
+    let mut keys = std::collections::HashSet::with_capacity(plan.items.len());
+    if !plan.items.iter().all(|it| keys.insert(it.key.as_str())) {
+        return Err(JournalError::Corrupt {
+            location: journal.location(),
+            line: 0,
+            message: "the plan has two items with the same key".into(),
+        });
+    }
+    drop(keys);
+    journal.create(&plan)?;
+    Ok(RunState::new(plan.kind, plan.params, plan.items.len()))
+}
+
+/// The run loop shared by both kinds. Its memory does not grow with the plan's items: the
+/// plan goes to the journal, the run keeps each item's state (a few bytes) and takes the
+/// items back from the journal one at a time as workers free up.
 pub(crate) async fn run_plan<S, Fut>(
     plan: Plan,
     journal: &mut dyn Journal,
@@ -608,27 +742,24 @@ where
     S: Fn(PlanItem) -> Fut,
     Fut: Future<Output = Outcome>,
 {
-    let mut view = open_journal_cow(journal, Cow::Owned(plan))?;
-    let total = view.items.len();
-    let run = view.runs.iter().map(|r| r.run).max().unwrap_or(0) + 1;
+    let mut state = open_for_run(journal, plan)?;
+    let total = state.states.len();
+    let run = state.last_run + 1;
+    let to_send = state
+        .states
+        .iter()
+        .filter(|s| selected(**s, options))
+        .count();
     let mut uncertain_skipped = Vec::new();
-    let mut selected = Vec::new();
-    for (i, it) in view.items.iter().enumerate() {
-        let take = match it.state {
-            ItemState::Pending | ItemState::Done(Status::NotSent) => true,
-            ItemState::Done(Status::Failed) => options.retry_failed,
-            ItemState::Done(Status::Uncertain) | ItemState::Interrupted => {
-                if !options.resend_uncertain {
-                    uncertain_skipped.push(it.item.key.clone());
-                }
-                options.resend_uncertain
+    if !options.resend_uncertain && state.states.iter().any(|s| s.is_uncertain()) {
+        for (i, item) in journal.items()?.enumerate() {
+            let item = item?;
+            if state.states.get(i).is_some_and(|s| s.is_uncertain()) {
+                uncertain_skipped.push(item.key);
             }
-            ItemState::Done(Status::Delivered) => false,
-        };
-        if take {
-            selected.push(i);
         }
     }
+    let items = journal.items()?;
     // Written (and synced) before anything is sent: an unwritable journal stops here.
     journal.append(&Record::Run {
         run,
@@ -636,26 +767,42 @@ where
         retry_failed: options.retry_failed,
         resend_uncertain: options.resend_uncertain,
     })?;
-    let to_send = selected.len();
     progress(&Progress::Started { to_send, total });
 
     let committer = GroupCommit::new(journal);
     let halted = &committer.failed;
     let tally = Mutex::new(Tally::default());
+    let read_failure: Mutex<Option<JournalError>> = Mutex::new(None);
     let record = |rec: Record| committer.commit(rec);
-    let items = &view.items;
-    futures_util::stream::iter(selected)
-        .take_while(|_| std::future::ready(!stop.is_stopped() && !halted.load(Ordering::SeqCst)))
-        .map(|i| {
+    let states = &state.states;
+    let to_run = items.enumerate().filter_map(|(i, item)| match item {
+        Ok(item) => states
+            .get(i)
+            .is_some_and(|s| selected(*s, options))
+            .then_some((i, item)),
+        Err(e) => {
+            lock(&read_failure).get_or_insert(e);
+            None
+        }
+    });
+    futures_util::stream::iter(to_run)
+        .take_while(|_| {
+            std::future::ready(
+                !stop.is_stopped()
+                    && !halted.load(Ordering::SeqCst)
+                    && lock(&read_failure).is_none(),
+            )
+        })
+        .map(|(i, item)| {
             let record = &record;
             let send = &send;
             let tally = &tally;
             async move {
-                let item = items[i].item.clone();
                 let key = item.key.clone();
                 if !record(Record::Intent {
                     key: key.clone(),
                     run,
+                    item: Some(i),
                 })
                 .await
                 {
@@ -665,6 +812,7 @@ where
                 record(Record::Outcome {
                     key: key.clone(),
                     run,
+                    item: Some(i),
                     outcome: outcome.clone(),
                 })
                 .await;
@@ -697,8 +845,14 @@ where
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let interrupted = tally.sent < to_send;
     journal.append(&Record::RunEnd { run, interrupted })?;
+    if let Some(e) = read_failure
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        return Err(e.into());
+    }
     for &(i, status) in &tally.states {
-        view.items[i].state = ItemState::Done(status);
+        state.states[i] = ItemState::Done(status);
     }
     let [delivered, failed, not_sent, uncertain] = tally.by_status;
     Ok(Report {
@@ -713,7 +867,7 @@ where
         interrupted,
         uncertain_skipped,
         hooks: tally.hooks,
-        states: view.counts(),
+        states: state.counts(),
     })
 }
 

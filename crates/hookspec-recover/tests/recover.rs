@@ -284,6 +284,8 @@ async fn a_journal_with_an_intent_and_no_outcome_is_not_resent() {
         .append(&hookspec_recover::Record::Intent {
             key: format!("{ZONE}/2"),
             run: 1,
+            // As a journal written before records carried positions: found by its key.
+            item: None,
         })
         .unwrap();
     // And a torn line, as a process killed mid-write leaves it.
@@ -413,6 +415,88 @@ async fn a_journal_in_use_by_another_run_is_refused_before_anything_is_sent() {
     assert!(again.complete());
     assert_eq!(server.resends().len(), 20);
     assert!(server.resends().values().all(|&n| n == 1));
+}
+
+#[tokio::test]
+async fn a_resume_needs_only_the_plans_kind_and_params_and_positions_are_checked() {
+    let server = five_server(jobs().into_iter().take(8).collect()).await;
+    let client = server.client(1000);
+    let plan = fivecents::plan(&client, &params()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    {
+        // A first run stopped after three items.
+        let stop = hookspec_recover::StopFlag::new();
+        let mut journal = FileJournal::new(&path);
+        let report = fivecents::execute_until(
+            &client,
+            plan.clone(),
+            &mut journal,
+            &options(1),
+            &stop,
+            &|p| {
+                if let hookspec_recover::Progress::Item { done: 3, .. } = p {
+                    stop.stop();
+                }
+            },
+        )
+        .await
+        .unwrap();
+        assert!(report.interrupted);
+        assert_eq!(report.sent, 3);
+    }
+    // Every record names its item's position.
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.lines()
+            .filter(|l| l.contains(r#""t":"intent""#))
+            .all(|l| l.contains(r#""i":"#)),
+        "{text}"
+    );
+    // The resume is given the plan's kind and params only: the journal's items are sent.
+    let bare = hookspec_recover::Plan {
+        items: Vec::new(),
+        ..plan.clone()
+    };
+    let report = fivecents::execute(
+        &client,
+        bare,
+        &mut FileJournal::new(&path),
+        &options(4),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.total, report.sent), (8, 5));
+    assert!(report.complete());
+    assert!(server.resends().values().all(|&n| n == 1));
+    assert_eq!(server.resends().len(), 8);
+
+    // A record whose position does not hold its key, or lies past the plan: corrupt.
+    let damaged = dir.path().join("damaged.jsonl");
+    std::fs::write(&damaged, text.replacen(r#""i":0"#, r#""i":7"#, 1)).unwrap();
+    let view = FileJournal::new(&damaged).view().unwrap_err();
+    assert!(
+        view.to_string()
+            .contains("at position 7, which does not hold it"),
+        "{view}"
+    );
+    std::fs::write(&damaged, text.replacen(r#""i":0"#, r#""i":99"#, 1)).unwrap();
+    let err = fivecents::execute(
+        &client,
+        plan,
+        &mut FileJournal::new(&damaged),
+        &options(4),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, RecoverError::Journal(JournalError::Corrupt { line, message, .. })
+            if *line > 8 && message.contains("past the plan's 8 items")),
+        "{err}"
+    );
+    assert_eq!(server.resends().len(), 8, "nothing more was sent");
 }
 
 #[tokio::test]
