@@ -23,5 +23,5 @@ pub use diag::{Diagnostic, Diagnostics};
 pub use load::{ApiSources, SourceFile, parse_api, read_api_dir, read_specs_root, todo_markers};
 pub use model::*;
 pub use types::{parse_type, rust_ident};
-pub use value::{ValueError, json_integer};
+pub use value::{ValueError, describe as describe_json, json_integer};
 pub use webhooks::*;

@@ -34,7 +34,9 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn describe(v: &Value) -> &'static str {
+/// What kind of JSON value `v` is, for messages: `null`, `a boolean`, `a number`, `a string`,
+/// `an array`, `an object`.
+pub fn describe(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

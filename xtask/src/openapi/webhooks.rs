@@ -195,19 +195,15 @@ fn opt_u64(obj: &Map<String, Value>, at: &str, key: &str) -> Result<Option<u64>,
 }
 
 fn as_object<'v>(v: &'v Value, at: &str) -> Result<&'v Map<String, Value>, ImportError> {
-    v.as_object()
-        .ok_or_else(|| malformed(at, format!("expected an object, found {}", kind(v))))
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    v.as_object().ok_or_else(|| {
+        malformed(
+            at,
+            format!(
+                "expected an object, found {}",
+                hookspec_spec::describe_json(v)
+            ),
+        )
+    })
 }
 
 /// `webhooks.toml`'s text from the document, if it describes webhooks: from hookspec's
@@ -249,7 +245,10 @@ fn from_extension(ext: &Value) -> Result<String, ImportError> {
         Some(other) => {
             return Err(malformed(
                 format!("{AT}/events"),
-                format!("expected an array, found {}", kind(other)),
+                format!(
+                    "expected an array, found {}",
+                    hookspec_spec::describe_json(other)
+                ),
             ));
         }
         None => {

@@ -640,6 +640,33 @@ pub(super) fn check_emulation(api: &Api, checks: &[Check], out: &mut Vec<Diagnos
     }
 }
 
+/// That `r` names a query parameter of `ep` of type `want`: otherwise a diagnostic at `r`
+/// (`wrong_type`'s message, or "not a query parameter" with a did-you-mean).
+fn check_query_param(
+    ep: &Endpoint,
+    r: &Ref,
+    want: &TypeRef,
+    out: &mut Vec<Diagnostic>,
+    wrong_type: impl FnOnce(&Param) -> String,
+) {
+    match ep.query.iter().find(|q| q.name == r.name) {
+        Some(q) if q.ty == *want => {}
+        Some(q) => out.push(Diagnostic::new(r.pos.clone(), wrong_type(q))),
+        None => {
+            let names: Vec<&str> = ep.query.iter().map(|q| q.name.as_str()).collect();
+            out.push(Diagnostic::new(
+                r.pos.clone(),
+                format!(
+                    "`{}` is not a query parameter of `{}`{}",
+                    r.name,
+                    ep.name,
+                    did_you_mean(&r.name, &names)
+                ),
+            ));
+        }
+    }
+}
+
 /// One `in_range = { "field.path" = "param" }` pair: a `time_range` query parameter, and a
 /// field path of the item that holds a time.
 fn check_in_range(
@@ -650,28 +677,12 @@ fn check_in_range(
     param: &Ref,
     out: &mut Vec<Diagnostic>,
 ) {
-    match ep.query.iter().find(|q| q.name == param.name) {
-        Some(q) if q.ty == TypeRef::TimeRange => {}
-        Some(q) => out.push(Diagnostic::new(
-            param.pos.clone(),
-            format!(
-                "`in_range` needs a `time_range` query parameter; `{}` is `{}`",
-                q.name, q.ty
-            ),
-        )),
-        None => {
-            let names: Vec<&str> = ep.query.iter().map(|q| q.name.as_str()).collect();
-            out.push(Diagnostic::new(
-                param.pos.clone(),
-                format!(
-                    "`{}` is not a query parameter of `{}`{}",
-                    param.name,
-                    ep.name,
-                    did_you_mean(&param.name, &names)
-                ),
-            ));
-        }
-    }
+    check_query_param(ep, param, &TypeRef::TimeRange, out, |q| {
+        format!(
+            "`in_range` needs a `time_range` query parameter; `{}` is `{}`",
+            q.name, q.ty
+        )
+    });
     // Walk the path step by step, to name the step that fails.
     let mut walked = String::new();
     for step in field.name.split('.') {
@@ -745,28 +756,12 @@ fn check_paging(ep: &Endpoint, is_list: bool, pc: &PagingCheck, out: &mut Vec<Di
         return;
     };
     if let Some(sp) = &pc.size_param {
-        match ep.query.iter().find(|q| q.name == sp.name) {
-            Some(q) if q.ty == TypeRef::Integer => {}
-            Some(q) => out.push(Diagnostic::new(
-                sp.pos.clone(),
-                format!(
-                    "the page size parameter `{}` must have type `integer`, not `{}`",
-                    q.name, q.ty
-                ),
-            )),
-            None => {
-                let names: Vec<&str> = ep.query.iter().map(|q| q.name.as_str()).collect();
-                out.push(Diagnostic::new(
-                    sp.pos.clone(),
-                    format!(
-                        "`{}` is not a query parameter of `{}`{}",
-                        sp.name,
-                        ep.name,
-                        did_you_mean(&sp.name, &names)
-                    ),
-                ));
-            }
-        }
+        check_query_param(ep, sp, &TypeRef::Integer, out, |q| {
+            format!(
+                "the page size parameter `{}` must have type `integer`, not `{}`",
+                q.name, q.ty
+            )
+        });
         if sp.name == pg.param {
             out.push(Diagnostic::new(
                 sp.pos.clone(),

@@ -53,12 +53,26 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b':')
     .add(b'@');
 
+/// RFC 3986 `unreserved` (ALPHA / DIGIT / `-` / `.` / `_` / `~`), by byte: what a path
+/// segment keeps as is ([`SEGMENT`] escapes everything else).
+const UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    t
+};
+
 impl RequestParts {
     /// Starts a request to `endpoint`.
     pub fn new(endpoint: &'static EndpointMeta) -> Self {
         Self {
             endpoint,
-            path: String::new(),
+            // Room for a typical path and its ids: no reallocation while it is built.
+            path: String::with_capacity(96),
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
@@ -85,6 +99,11 @@ impl RequestParts {
     pub fn param(&mut self, name: &str, value: &str) {
         if value.is_empty() || value == "." || value == ".." {
             self.refuse(format!("path parameter `{name}` must not be {value:?}"));
+            return;
+        }
+        // Ids are mostly unreserved characters only: then the value is the segment as is.
+        if value.bytes().all(|b| UNRESERVED[usize::from(b)]) {
+            self.path.push_str(value);
             return;
         }
         for piece in utf8_percent_encode(value, SEGMENT) {
