@@ -49,6 +49,12 @@ pub(crate) fn model(m: &Model) -> TokenStream {
 }
 
 fn field(f: &Field) -> TokenStream {
+    field_with(f, &rust_type)
+}
+
+/// A model's field (doc, serde attributes, type), its spec types named by `ty`: for a copy of
+/// a model's fields in another module.
+pub(crate) fn field_with(f: &Field, ty: &dyn Fn(&TypeRef) -> TokenStream) -> TokenStream {
     let ident = format_ident!("{}", f.rust_name);
     let mut doc = f.doc.clone();
     let notes: Vec<String> = [
@@ -73,7 +79,7 @@ fn field(f: &Field) -> TokenStream {
     let wire = &f.name;
     let mut attrs = vec![quote!(rename = #wire)];
     attrs.extend(f.aliases.iter().map(|a| quote!(alias = #a)));
-    let inner = rust_type(&f.ty);
+    let inner = ty(&f.ty);
     let inner = if f.boxed {
         quote!(::std::boxed::Box<#inner>)
     } else {

@@ -59,16 +59,121 @@ fn flat_and_nested_video_payloads_decode_alike() {
             Some("unsupported codec")
         );
     }
-    // The raw data is kept as sent, in each form.
+    // The envelopes agree (they carry no data: the typed data is `e.data`), and the bytes of
+    // each delivery, its data as sent included, are `raw`.
+    assert_eq!(a.event.envelope(), b.event.envelope());
+    assert_eq!(a.event.envelope().unwrap().id, "evt-1");
     assert!(
-        b.event
-            .envelope()
-            .data
-            .as_ref()
+        std::str::from_utf8(&b.raw)
             .unwrap()
-            .get()
-            .contains("\"video\"")
+            .contains(r#"{"video":{"uuid":"v-1""#)
     );
+    assert_eq!(a.event, b.event);
+}
+
+/// A body with the envelope's keys in this order (`data` and `type` where the slice says).
+fn ordered(keys: &[&str], event_type: &str, data: &serde_json::Value) -> Vec<u8> {
+    let mut map = serde_json::Map::new();
+    for k in keys {
+        let v = match *k {
+            "id" => serde_json::json!("evt-1"),
+            "coid" => serde_json::json!("omega-cop-1"),
+            "api_version" => serde_json::json!("v1"),
+            "created" => serde_json::json!(1661971592),
+            "type" => serde_json::json!(event_type),
+            "data" => data.clone(),
+            "endpoint_id" => serde_json::json!("ep-1"),
+            "response" => serde_json::Value::Null,
+            other => panic!("{other}"),
+        };
+        map.insert((*k).to_owned(), v);
+    }
+    serde_json::to_vec(&map).unwrap()
+}
+
+/// The type before the data takes the single pass; the data before the type, the two passes
+/// (the scan for the type stops at the data): both must give the same event, or the same error.
+#[test]
+fn single_pass_and_two_passes_decode_alike() {
+    let type_first = [
+        "id",
+        "coid",
+        "api_version",
+        "created",
+        "type",
+        "data",
+        "endpoint_id",
+        "response",
+    ];
+    let data_first = [
+        "data",
+        "id",
+        "coid",
+        "api_version",
+        "created",
+        "type",
+        "endpoint_id",
+        "response",
+    ];
+    let full: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(omega::EXAMPLE).unwrap()["data"].clone();
+    let cases = [
+        ("video.process_succeeded", full.clone()),
+        (
+            "video.process_failed",
+            serde_json::json!({"video": full.clone()}),
+        ),
+        // Flat, its first key named like the wrapper: not the nested form.
+        (
+            "video.uploaded",
+            serde_json::json!({"video": {"uuid": "inner", "status": "uploaded"}, "uuid": "outer", "status": "in-progress"}),
+        ),
+        // The wrapper and nothing else, but no video inside: an error either way.
+        ("video.deleted", serde_json::json!({"video": {"uuid": "v"}})),
+        ("video.deleted", serde_json::json!({"video": 3})),
+        ("video.deleted", serde_json::json!({})),
+        ("video.deleted", serde_json::json!([])),
+        ("video.deleted", serde_json::Value::Null),
+        (
+            "video.deleted",
+            serde_json::json!({"status": "uploaded", "uuid": "v", "size": "12"}),
+        ),
+        // Unknown type: kept whole.
+        (
+            "video.teleported",
+            serde_json::json!({"video": {"uuid": "v"}}),
+        ),
+    ];
+    for (event_type, data) in &cases {
+        let one = omega::parse(&no_headers(), &ordered(&type_first, event_type, data));
+        let two = omega::parse(&no_headers(), &ordered(&data_first, event_type, data));
+        match (&one, &two) {
+            (Ok(a), Ok(b)) => assert_eq!(a.event, b.event, "{event_type} {data}"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{event_type} {data}"),
+            _ => panic!("{event_type} {data}: {one:?} / {two:?}"),
+        }
+    }
+    let flat_first_key_wrapper = omega::parse(
+        &no_headers(),
+        &ordered(&type_first, "video.uploaded", &cases[2].1),
+    )
+    .unwrap();
+    let Event::VideoUploaded(e) = &flat_first_key_wrapper.event else {
+        panic!()
+    };
+    assert_eq!(e.data.uuid, "outer");
+    // Escaped keys and an escaped type decode too.
+    let escaped = String::from_utf8(ordered(&type_first, "video.deleted", &full))
+        .unwrap()
+        .replace(
+            r#""type":"video.deleted""#,
+            r#""t\u0079pe":"video.del\u0065ted""#,
+        )
+        .replace(r#""data":{"uuid""#, r#""d\u0061ta":{"\u0075uid""#);
+    let r = omega::parse(&no_headers(), escaped.as_bytes()).unwrap();
+    let plain = omega::parse(&no_headers(), &ordered(&type_first, "video.deleted", &full)).unwrap();
+    assert!(matches!(r.event, Event::VideoDeleted(_)), "{:?}", r.event);
+    assert_eq!(r.event, plain.event);
 }
 
 #[test]

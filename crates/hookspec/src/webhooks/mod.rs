@@ -28,6 +28,7 @@ mod dedup;
 mod deliver;
 mod error;
 mod signature;
+mod single_pass;
 
 #[cfg(feature = "axum")]
 mod extract;
@@ -48,6 +49,8 @@ pub use signature::{
     HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Secret, SecretError, signed_headers,
     verify as verify_signature,
 };
+#[doc(hidden)]
+pub use single_pass::{__decode_fast, __flat_or_nested, __scan_tag};
 
 use crate::RawJson;
 
@@ -82,10 +85,15 @@ pub trait Events: Sized + fmt::Debug + Send + 'static {
     fn is_known(&self) -> bool;
 }
 
-/// A tagged event: the envelope as sent (its data field still raw) and the data decoded.
+/// A tagged event: its envelope and its data, decoded into the event's type.
+///
+/// In generated code the envelope is `<api>::webhooks::Envelope`: every field of the API's
+/// envelope model but the data, which is here only as [`Typed::data`] (the delivery's bytes,
+/// data included, are in [`Received::raw`]). The data is decoded from the body once, not kept
+/// as text a second time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Typed<E, D> {
-    /// The envelope.
+    /// The envelope, without its data.
     pub envelope: E,
     /// The envelope's data, decoded into the event's type.
     pub data: D,
