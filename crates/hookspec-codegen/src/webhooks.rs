@@ -381,7 +381,33 @@ fn tagged(api: &Api, hooks: &Webhooks, tag: &hookspec_spec::WebhookTag) -> Body 
 
         #envelope_defs
     };
-    let fast = single_pass.then(|| {
+    // Every declared event with the same data type: the tag need not be read first. The body
+    // is decoded once as an envelope of that type, whatever the order of its keys, and its tag
+    // picks the variant (an undeclared tag, or any error, takes the two passes below).
+    let one_data_type = datas
+        .first()
+        .is_some_and(|first| datas.iter().all(|d| d.to_string() == first.to_string()));
+    let fast = single_pass.then(|| if one_data_type {
+        let d = &datas[0];
+        quote! {
+            // One pass: every declared event type has the same data type.
+            if let ::core::option::Option::Some(e) =
+                ::hookspec::webhooks::__decode_fast::<EnvelopeOf<#d>>(body)
+            {
+                match e.#tag_field {
+                    #(
+                        super::#enum_ty::#idents => {
+                            let (envelope, data) = e.split();
+                            return ::core::result::Result::Ok(Self::#idents(
+                                ::std::boxed::Box::new(::hookspec::webhooks::Typed { envelope, data }),
+                            ));
+                        }
+                    )*
+                    _ => {}
+                }
+            }
+        }
+    } else {
         quote! {
             // One pass when the tag comes before the data: the tag read first, then the body
             // decoded once with the data typed. Anything else, or any error, takes the two
