@@ -1,8 +1,9 @@
 //! The single-pass decoding of a tagged delivery (what the generated `Events::decode` tries
-//! first): a scan of the top-level object for the tag, then the whole body decoded once into
-//! an envelope whose data field is the event's type. Whatever this path cannot take (the tag
-//! after the data, an unknown type, any error) goes to the two-pass decoding, which also
-//! words the errors.
+//! first): the whole body decoded once into an envelope whose data field is the event's type —
+//! when the events of an API differ in data type, after a scan of the top-level object for the
+//! tag ([`__scan_tag`]) that says which. Whatever this path cannot take (an unknown type, the
+//! tag after the data when it must be scanned for, any error) goes to the two-pass decoding,
+//! which also words the errors.
 
 use std::borrow::Cow;
 use std::fmt;
