@@ -298,7 +298,7 @@ fn recorded_plan(
         ))),
         Some(st) => Err(journal_failure(JournalError::OtherPlan {
             location: journal.location(),
-            journal: format!("{} {}", st.kind.as_str(), st.params),
+            journal: st.describe(),
             requested: format!("{} {params}", kind.as_str()),
         })),
     }

@@ -44,7 +44,6 @@ pub mod fivecents;
 pub mod journal;
 pub mod omegastream;
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Mutex;
@@ -92,8 +91,13 @@ pub struct Plan {
 impl Plan {
     /// `kind` and `params` in one line, for messages.
     pub fn describe(&self) -> String {
-        format!("{} {}", self.kind.as_str(), self.params)
+        describe(self.kind, &self.params)
     }
+}
+
+/// A plan's `kind` and `params` in one line, for messages.
+fn describe(kind: PlanKind, params: &serde_json::Value) -> String {
+    format!("{} {params}", kind.as_str())
 }
 
 /// One thing to deliver.
@@ -326,11 +330,6 @@ impl ViewBuilder {
         })
     }
 
-    /// The plan this view is of: its kind and params (its items are in the view).
-    pub fn describe(&self) -> String {
-        format!("{} {}", self.view.kind.as_str(), self.view.params)
-    }
-
     fn item(&mut self, key: &str, pos: Option<usize>, what: &str) -> Result<&mut ItemView, String> {
         let i = match pos {
             Some(i) => {
@@ -464,8 +463,9 @@ impl RunState {
         c
     }
 
-    fn describe(&self) -> String {
-        format!("{} {}", self.kind.as_str(), self.params)
+    /// `kind` and `params` in one line, for messages (as [`Plan::describe`]).
+    pub fn describe(&self) -> String {
+        describe(self.kind, &self.params)
     }
 }
 
@@ -616,38 +616,24 @@ pub(crate) fn check_window(
 /// Opens the journal for `plan`: creates it, or checks it holds the same plan and returns the
 /// journal's own view (its plan wins, so that a resume sends what was planned).
 pub fn open_journal(journal: &mut dyn Journal, plan: &Plan) -> Result<JournalView, JournalError> {
-    open_journal_cow(journal, Cow::Borrowed(plan))
-}
-
-/// [`open_journal`] for a plan given up by the caller (a run): a new journal's view takes its
-/// items instead of a copy, so that a run holds the plan once.
-fn open_journal_cow(
-    journal: &mut dyn Journal,
-    plan: Cow<'_, Plan>,
-) -> Result<JournalView, JournalError> {
-    let corrupt = |journal: &dyn Journal, message: String| JournalError::Corrupt {
-        location: journal.location(),
-        line: 0,
-        message,
-    };
-    match journal.view()? {
-        Some(view) => {
-            if view.kind != plan.kind || view.params != plan.params {
-                return Err(JournalError::OtherPlan {
-                    location: journal.location(),
-                    journal: format!("{} {}", view.kind.as_str(), view.params),
-                    requested: plan.describe(),
-                });
-            }
-            Ok(view)
+    if let Some(view) = journal.view()? {
+        if view.kind != plan.kind || view.params != plan.params {
+            return Err(JournalError::OtherPlan {
+                location: journal.location(),
+                journal: describe(view.kind, &view.params),
+                requested: plan.describe(),
+            });
         }
-        None => {
-            journal.create(&plan)?;
-            ViewBuilder::new(plan.into_owned())
-                .map(ViewBuilder::finish)
-                .map_err(|m| corrupt(journal, m))
-        }
+        return Ok(view);
     }
+    journal.create(plan)?;
+    ViewBuilder::new(plan.clone())
+        .map(ViewBuilder::finish)
+        .map_err(|message| JournalError::Corrupt {
+            location: journal.location(),
+            line: 0,
+            message,
+        })
 }
 
 /// A flag that stops a run from taking new items (in-flight ones finish and are recorded).
