@@ -410,9 +410,10 @@ pub async fn call(c: &Clients, v: Variant, e: Endpoint) {
 
 /// The hand-written model of an OmegaStream webhook delivery, as a developer would write it
 /// with serde for the same payload: the envelope and the flat video in one pass (event type
-/// and status as strings, JSON-shaped fields as `serde_json::Value`).
+/// and status as strings, JSON-shaped fields as `J`: by default `serde_json::Value`, as most
+/// hand-written structs have them; `Box<RawValue>` keeps their text as hookspec's `RawJson` does).
 #[derive(Debug, Deserialize)]
-pub struct HandDelivery {
+pub struct HandDelivery<J = serde_json::Value> {
     /// Event id.
     pub id: String,
     /// Company id.
@@ -425,7 +426,7 @@ pub struct HandDelivery {
     #[serde(rename = "type")]
     pub event_type: String,
     /// The video.
-    pub data: HandVideo,
+    pub data: HandVideo<J>,
     /// Endpoint id.
     pub endpoint_id: String,
     /// The endpoint's response (null when POSTed).
@@ -434,7 +435,7 @@ pub struct HandDelivery {
 
 /// The hand-written video of a delivery.
 #[derive(Debug, Deserialize)]
-pub struct HandVideo {
+pub struct HandVideo<J = serde_json::Value> {
     /// Video id.
     pub uuid: String,
     /// Status.
@@ -442,11 +443,11 @@ pub struct HandVideo {
     /// Privacy.
     pub privacy: Option<String>,
     /// Playback URLs.
-    pub playback: Option<serde_json::Value>,
+    pub playback: Option<J>,
     /// Playback URLs, v2.
-    pub playback_v2: Option<serde_json::Value>,
+    pub playback_v2: Option<J>,
     /// Input.
-    pub input: Option<serde_json::Value>,
+    pub input: Option<J>,
     /// Duration in seconds.
     pub duration: Option<f64>,
     /// Size in bytes.
@@ -454,9 +455,9 @@ pub struct HandVideo {
     /// Ready to stream.
     pub ready_to_stream: Option<bool>,
     /// Thumbnail.
-    pub thumbnail: Option<serde_json::Value>,
+    pub thumbnail: Option<J>,
     /// Storage.
-    pub storage: Option<serde_json::Value>,
+    pub storage: Option<J>,
     /// Metadata.
     pub meta: Option<HandMeta>,
 }

@@ -33,6 +33,21 @@ fn the_documented_example_parses_flat() {
     assert_eq!(e.data.status, VideoStatus::ProcessCompleted);
     assert_eq!(e.data.size, Some(48211968));
     assert_eq!(e.envelope.ocid, "omega-cop-OyJrgi5-fx");
+    // Fields of undocumented shape keep the exact text sent, spacing and key order included.
+    let text = |raw: &Option<hookspec::RawJson>| raw.as_ref().map(|r| r.get().to_owned());
+    assert_eq!(
+        text(&e.data.input).as_deref(),
+        Some(r#"{"name": "intro.mp4", "url": "https://uploads.example.com/intro.mp4"}"#)
+    );
+    assert_eq!(
+        text(&e.data.thumbnail).as_deref(),
+        Some(r#""https://img.omegastream.net/3f9c2a8e/thumb.jpg""#)
+    );
+    let playback = e.data.playback.as_ref().unwrap().to_value();
+    assert_eq!(
+        playback["hls"],
+        "https://play.omegastream.net/3f9c2a8e/master.m3u8"
+    );
     assert_eq!(r.key, "630fac88bd5bb64cf8b24b99");
     assert_eq!(r.event.event_type(), "video.process_succeeded");
     assert!(!r.verified, "OmegaStream does not sign");
@@ -54,6 +69,7 @@ fn flat_and_nested_video_payloads_decode_alike() {
         };
         assert_eq!(e.data.uuid, "v-1");
         assert_eq!(e.data.status, VideoStatus::ProcessFailed);
+        assert_eq!(e.data.storage, None);
         assert_eq!(
             e.data.meta.as_ref().unwrap().failure.as_deref(),
             Some("unsupported codec")
