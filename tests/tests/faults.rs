@@ -133,6 +133,41 @@ async fn slow_headers_within_the_timeout_succeed_and_beyond_it_time_out() {
     assert_eq!(transport(&err).kind, TransportErrorKind::Timeout);
 }
 
+/// The client's attempt timeout holds whether hookspec built the HTTP client (where it is
+/// that client's own request timeout) or the caller brought one (where each attempt sets it).
+#[tokio::test]
+async fn the_clients_attempt_timeout_holds_on_its_own_http_client_and_on_a_callers() {
+    for own in [true, false] {
+        let server =
+            Scripted::start(vec![Step::SlowHeaders(Duration::from_millis(400), EVENTS)]).await;
+        let mut builder = omegastream::Client::builder()
+            .base_url(server.url())
+            .credentials("tok")
+            .attempt_timeout(Duration::from_millis(100));
+        if !own {
+            builder = builder.http_client(hookspec::reqwest::Client::new());
+        }
+        let started = Instant::now();
+        let err = builder
+            .build()
+            .unwrap()
+            .list_webhook_events_builder("w")
+            .max_attempts(1)
+            .await
+            .unwrap_err();
+        let t = transport(&err);
+        assert_eq!(t.kind, TransportErrorKind::Timeout, "own client: {own}");
+        assert!(
+            t.to_string().contains("attempt timeout of 100ms"),
+            "own client: {own}: {t}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(390),
+            "own client: {own}: cut at the timeout, not when the answer came"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_500_then_200_get_is_retried_and_succeeds() {
     let server = Scripted::start(vec![Step::status(500, "{}"), Step::ok(EVENTS)]).await;

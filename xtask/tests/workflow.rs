@@ -144,7 +144,7 @@ fn new_endpoint_then_regen_then_check() {
     )
     .unwrap();
     assert!(
-        snap.contains("pub async fn get_webhook_endpoint_detail("),
+        snap.contains("pub fn get_webhook_endpoint_detail("),
         "the skeleton generates a function"
     );
     let readme = std::fs::read_to_string(tmp.path().join("README.md")).unwrap();

@@ -355,8 +355,8 @@ fn endpoint_methods(api: &Api, ep: &Endpoint, krate: &str) -> TokenStream {
     };
     quote! {
         #doc
-        pub async fn #name #generics(#self_ref, #(#args),*) -> ::core::result::Result<#output, Error> {
-            self.#builder_fn(#(#names),*).send().await
+        pub fn #name #generics(#self_ref, #(#args),*) -> impl ::core::future::Future<Output = ::core::result::Result<#output, Error>> + ::core::marker::Send {
+            self.#builder_fn(#(#names),*).send()
         }
 
         #[doc = #builder_doc]
@@ -389,10 +389,9 @@ fn builder(api: &Api, ep: &Endpoint) -> TokenStream {
                 .core
                 .execute_with::<(), ApiErrorBody>(
                     req,
-                    &self.options,
+                    self.options,
                     ::hookspec::runtime::decode_empty,
                 )
-                .await
         },
         Some(TypeRef::Array(inner)) => {
             let inner = rust_type(inner);
@@ -401,13 +400,12 @@ fn builder(api: &Api, ep: &Endpoint) -> TokenStream {
                     .core
                     .execute_with::<#output, ApiErrorBody>(
                         req,
-                        &self.options,
+                        self.options,
                         ::hookspec::runtime::decode_list::<#inner>,
                     )
-                    .await
             }
         }
-        _ => quote!(self.client.core.execute::<#output, ApiErrorBody>(req, &self.options).await),
+        _ => quote!(self.client.core.execute::<#output, ApiErrorBody>(req, self.options)),
     };
     let doc = format!(" A `{} {}` request being prepared.", ep.method, ep.path);
 
@@ -519,7 +517,7 @@ fn builder(api: &Api, ep: &Endpoint) -> TokenStream {
             #into_stream
 
             /// Sends the request.
-            pub async fn send(self) -> ::core::result::Result<#output, Error> {
+            pub fn send(self) -> impl ::core::future::Future<Output = ::core::result::Result<#output, Error>> + ::core::marker::Send + 'a {
                 let mut req = ::hookspec::runtime::RequestParts::new(&endpoints::#meta);
                 #(#path_pushes)*
                 #(#sends)*

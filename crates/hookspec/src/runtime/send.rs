@@ -8,7 +8,6 @@ use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
-use tracing::Instrument;
 
 use super::{ApiMeta, CallOptions, Config, EndpointMeta, RequestParts, decode};
 use crate::error::{
@@ -19,6 +18,8 @@ use crate::retry::{RateLimiter, RetryBudget, retry_after};
 pub(super) struct Inner {
     pub(super) api: &'static ApiMeta,
     pub(super) http: reqwest::Client,
+    /// The request timeout `http` applies by itself (`None`: unknown, a caller's client).
+    pub(super) default_timeout: Option<Duration>,
     pub(super) base_url: url::Url,
     pub(super) auth: Option<(HeaderName, HeaderValue)>,
     pub(super) config: Config,
@@ -84,50 +85,70 @@ impl ClientCore {
     }
 
     /// Sends `req` and decodes a success body as `T` and an error body as `B`.
-    pub async fn execute<T, B>(&self, req: RequestParts, opts: &CallOptions) -> Result<T, Error<B>>
+    pub fn execute<T, B>(
+        &self,
+        req: RequestParts,
+        opts: CallOptions,
+    ) -> impl Future<Output = Result<T, Error<B>>> + Send
     where
         T: DeserializeOwned,
         B: DeserializeOwned,
     {
-        self.execute_with(req, opts, decode::<T>).await
+        self.execute_with(req, opts, decode::<T>)
     }
 
     /// [`ClientCore::execute`] with a decoder of its own for the success body (generated code
     /// passes [`decode_list`](super::decode_list) for list responses).
-    pub async fn execute_with<T, B>(
+    pub fn execute_with<T, B>(
         &self,
         req: RequestParts,
-        opts: &CallOptions,
+        opts: CallOptions,
         decode: fn(&'static str, StatusCode, Bytes) -> Result<T, Box<DecodeError>>,
-    ) -> Result<T, Error<B>>
+    ) -> impl Future<Output = Result<T, Error<B>>> + Send
     where
         B: DeserializeOwned,
     {
-        let id = req.endpoint.id;
-        let raw = self.send(req, opts).await?;
-        if !raw.status.is_success() {
-            let body = serde_json::from_slice::<B>(&raw.body).ok();
-            return Err(Error::Api(Box::new(ApiError::new(
-                id,
-                raw.status,
-                raw.headers,
-                body,
-                raw.body,
-            ))));
-        }
-        decode(id, raw.status, raw.body).map_err(Error::Decode)
+        self.call(req, opts, move |id, raw| {
+            if !raw.status.is_success() {
+                let body = serde_json::from_slice::<B>(&raw.body).ok();
+                return Err(Error::Api(Box::new(ApiError::new(
+                    id,
+                    raw.status,
+                    raw.headers,
+                    body,
+                    raw.body,
+                ))));
+            }
+            decode(id, raw.status, raw.body).map_err(Error::Decode)
+        })
     }
 
     /// Sends `req` and returns the raw response, whatever its status.
-    pub async fn send<B>(
+    pub fn send<B>(
         &self,
         req: RequestParts,
         opts: &CallOptions,
-    ) -> Result<RawResponse, Error<B>> {
+    ) -> impl Future<Output = Result<RawResponse, Error<B>>> + Send {
+        self.call(req, opts.clone(), |_, raw| Ok(raw))
+    }
+
+    /// One call in its span: its attempts, then `finish` on the response.
+    ///
+    /// The functions above return this future as it is, and the whole call is two futures
+    /// deep (this one and the current attempt's): each level of `async fn` adds a poll frame
+    /// of kilobytes on the stack and a copy of the state below it when it starts, which made
+    /// a generated call measurably slower than a hand-written request that executes as many
+    /// instructions (BENCHMARKS.md §1b).
+    fn call<T, B, F>(
+        &self,
+        req: RequestParts,
+        opts: CallOptions,
+        finish: F,
+    ) -> InSpan<impl Future<Output = Result<T, Error<B>>> + Send>
+    where
+        F: FnOnce(&'static str, RawResponse) -> Result<T, Error<B>> + Send,
+    {
         let endpoint = req.endpoint;
-        if let Some(problem) = req.problem {
-            return Err(InvalidRequest::new(Some(endpoint.id), problem).into());
-        }
         let span = tracing::debug_span!(
             "hookspec.call",
             endpoint = endpoint.id,
@@ -135,37 +156,40 @@ impl ClientCore {
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        let total = opts.timeout.unwrap_or(self.inner.config.timeout);
-        let mut progress = Progress::default();
-        // One deadline for the whole call: each attempt's timer is the earlier of its own
-        // timeout and this, so a call registers one timer per attempt, not two.
-        let deadline = tokio::time::Instant::now() + total;
-        let calls = self.send_with_retries(&req, opts, deadline, total, &mut progress);
-        // Without a subscriber that wants the span, no `Instrumented` wrapper (whose enter and
-        // exit on every poll cost as much as a tenth of the request's own work).
-        let result = if span.is_disabled() {
-            calls.await
-        } else {
-            calls.instrument(span.clone()).await
-        };
-        span.record("attempts", progress.attempts);
-        if let Ok(r) = &result {
-            span.record("status", r.status.as_u16());
-        }
-        result.map_err(Error::from)
+        let recorder = span.clone();
+        InSpan::new(
+            async move {
+                if let Some(problem) = req.problem {
+                    return Err(InvalidRequest::new(Some(endpoint.id), problem).into());
+                }
+                let mut progress = Progress::default();
+                let result = self.attempts(&req, &opts, &mut progress).await;
+                recorder.record("attempts", progress.attempts);
+                match result {
+                    Ok(raw) => {
+                        recorder.record("status", raw.status.as_u16());
+                        finish(endpoint.id, raw)
+                    }
+                    Err(e) => Err(Error::from(e)),
+                }
+            },
+            span,
+        )
     }
 
     /// Attempts `req` until it succeeds, fails for good, or retrying is not safe or allowed.
-    async fn send_with_retries(
+    async fn attempts(
         &self,
         req: &RequestParts,
         opts: &CallOptions,
-        deadline: tokio::time::Instant,
-        total: Duration,
         progress: &mut Progress,
     ) -> Result<RawResponse, TransportError> {
         let endpoint = req.endpoint;
         let cfg = &self.inner.config;
+        let total = opts.timeout.unwrap_or(cfg.timeout);
+        // One deadline for the whole call: each attempt's timer is the earlier of its own
+        // timeout and this, so a call registers one timer per attempt, not two.
+        let deadline = tokio::time::Instant::now() + total;
         let max_attempts = opts.max_attempts.unwrap_or(cfg.retry.max_attempts).max(1);
         let attempt_timeout = opts.attempt_timeout.unwrap_or(cfg.attempt_timeout);
         loop {
@@ -208,12 +232,7 @@ impl ClientCore {
             } else {
                 attempt_timeout
             };
-            let sending = self.attempt(endpoint, req, limit);
-            let mut result = if span.is_disabled() {
-                sending.await
-            } else {
-                sending.instrument(span.clone()).await
-            };
+            let mut result = InSpan::new(self.attempt(endpoint, req, limit), span.clone()).await;
             if let Err(e) = &mut result
                 && e.kind == TransportErrorKind::Timeout
             {
@@ -305,8 +324,10 @@ impl ClientCore {
             .inner
             .http
             .request(endpoint.method.clone(), url)
-            .timeout(timeout)
             .header(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if self.inner.default_timeout != Some(timeout) {
+            rb = rb.timeout(timeout);
+        }
         if let Some((name, value)) = &self.inner.auth {
             rb = rb.header(name.clone(), value.clone());
         }
@@ -388,5 +409,38 @@ pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> Tran
         message,
         attempts: 1,
         source: Some(Box::new(e)),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future polled inside a span when the span is enabled, and as it is otherwise: unlike
+    /// `tracing::Instrumented`, nothing is entered or exited for a disabled span (which, on
+    /// every poll, cost as much as a tenth of a request's own work), and one type either way.
+    pub(super) struct InSpan<F> {
+        #[pin]
+        inner: F,
+        span: Option<tracing::Span>,
+    }
+}
+
+impl<F> InSpan<F> {
+    fn new(inner: F, span: tracing::Span) -> Self {
+        Self {
+            inner,
+            span: (!span.is_disabled()).then_some(span),
+        }
+    }
+}
+
+impl<F: Future> Future for InSpan<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let _entered = this.span.as_ref().map(tracing::Span::enter);
+        this.inner.poll(cx)
     }
 }
