@@ -84,7 +84,7 @@ fn a_stale_derived_file_fails_check_naming_it_and_the_command() {
 }
 
 /// new-endpoint → regen → check on a temporary copy of the tree. That the new function builds
-/// and sends its request is `tests/tests/scaffolded_endpoint.rs` (hookspec-tests' build script
+/// and sends its request is `tests/tests/it/scaffolded_endpoint.rs` (hookspec-tests' build script
 /// scaffolds the same endpoint with this library and compiles its generated code), so no
 /// second copy of the dependencies is built here.
 #[test]

@@ -44,7 +44,7 @@
 //!   at most 1000 entries and 2 MiB; bodies are cut at 8 KiB (URIs and header values at 1 KiB)
 //!   and credentials (`Authorization`, the API's key header, the admin token) read
 //!   `[REDACTED]`. Request bodies over 1 MiB are refused (413): memory stays bounded however
-//!   many large requests arrive (`crates/hookspec-cli/tests/flood.rs`).
+//!   many large requests arrive (`crates/hookspec-cli/tests/it/flood.rs`).
 
 mod declared;
 mod effects;

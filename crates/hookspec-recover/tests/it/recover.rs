@@ -1,12 +1,10 @@
 //! 5centscdn recovery over 127.0.0.1: the plan across 31-day windows, exactly-once resends,
 //! crash and resume, `retry_failed`, faults of the emulator, bad input.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{FakeJob, HOOK_A, HOOK_B, five_server};
+use crate::common::{FakeJob, HOOK_A, HOOK_B, five_server};
 use hookspec_recover::fivecents::{self, RecoverParams};
 use hookspec_recover::{
     FileJournal, ItemState, Journal, JournalError, JournalView, Options, PlanError, RecoverError,
@@ -632,6 +630,7 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
 /// the webhook URLs.
 mod emulator {
     use super::*;
+    use crate::common;
     use hookspec_mock::{Emulator, Fault};
 
     async fn setup() -> (

@@ -1,11 +1,9 @@
 //! OmegaStream replay over 127.0.0.1: once per (event, target), `data` byte for byte, the
 //! `failed_only` and type filters, resume, bad input.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{omega_server, receiver};
+use crate::common::{omega_server, receiver};
 use hookspec_recover::omegastream::{self, ReplayParams};
 use hookspec_recover::{FileJournal, JournalError, Options, PlanError, RecoverError};
 use serde_json::value::RawValue;

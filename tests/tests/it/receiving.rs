@@ -9,7 +9,7 @@ use hookspec::webhooks::{Signing, deliver};
 use hookspec_mock::webhooks::{Heard, ListenOptions, Listener, example_delivery};
 use hookspec_tests::spec;
 
-hookspec::include_api!("../webhook-fixture");
+hookspec::include_api!("../../webhook-fixture");
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
