@@ -133,8 +133,8 @@ async fn slow_headers_within_the_timeout_succeed_and_beyond_it_time_out() {
     assert_eq!(transport(&err).kind, TransportErrorKind::Timeout);
 }
 
-/// The client's attempt timeout holds whether hookspec built the HTTP client (where it is
-/// that client's own request timeout) or the caller brought one (where each attempt sets it).
+/// The client's attempt timeout holds whether hookspec built the HTTP client or the caller
+/// brought one (whose own settings hookspec does not rely on).
 #[tokio::test]
 async fn the_clients_attempt_timeout_holds_on_its_own_http_client_and_on_a_callers() {
     for own in [true, false] {
@@ -166,6 +166,122 @@ async fn the_clients_attempt_timeout_holds_on_its_own_http_client_and_on_a_calle
             "own client: {own}: cut at the timeout, not when the answer came"
         );
     }
+}
+
+/// Waits until `server` has received `n` requests (bounded).
+async fn until_hits(server: &Scripted, n: usize) {
+    let start = Instant::now();
+    while server.hits() < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the server never saw request {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn timed_out_after(
+    result: Result<Vec<omegastream::WebhookEvent>, omegastream::Error>,
+    started: Instant,
+) -> Duration {
+    let err = result.expect_err("the attempt must time out");
+    assert_eq!(transport(&err).kind, TransportErrorKind::Timeout, "{err}");
+    started.elapsed()
+}
+
+/// A client watches its attempts' deadlines with one timer (`runtime/deadline.rs`): an attempt
+/// that stalls times out at its own deadline while other calls of the client start and
+/// finish, and a later attempt with an earlier deadline is not held to the timer armed for
+/// the first one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_attempt_in_flight_times_out_at_its_own_deadline() {
+    let server = Scripted::start(vec![Step::StallBody, Step::StallBody, Step::ok(EVENTS)]).await;
+    let client = omega(&server);
+    let call = |ms: u64| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let result = client
+                .list_webhook_events_builder("w")
+                .attempt_timeout(Duration::from_millis(ms))
+                .max_attempts(1)
+                .await;
+            timed_out_after(result, started)
+        })
+    };
+    let long = call(900);
+    until_hits(&server, 1).await;
+    let short = call(200);
+    until_hits(&server, 2).await;
+    for _ in 0..20 {
+        assert_eq!(client.list_webhook_events("w").await.unwrap().len(), 1);
+    }
+    // Bounded: an attempt nobody wakes would hang (the bound is far above the upper limits
+    // checked below, so it does not hide a late wake-up).
+    let bound = Duration::from_secs(10);
+    let short = tokio::time::timeout(bound, short)
+        .await
+        .expect("the 200 ms attempt hung")
+        .unwrap();
+    assert!(
+        short >= Duration::from_millis(200) && short < Duration::from_millis(800),
+        "the 200 ms attempt ended after {short:?}"
+    );
+    let long = tokio::time::timeout(bound, long)
+        .await
+        .expect("the 900 ms attempt hung")
+        .unwrap();
+    assert!(
+        long >= Duration::from_millis(900) && long < Duration::from_millis(2500),
+        "the 900 ms attempt ended after {long:?}"
+    );
+}
+
+/// A client used from two runtimes at once: the one timer belongs to the first, and an
+/// attempt on the second keeps a timer of its own; once the first runtime is gone, the timer
+/// moves to the runtime that needs it.
+#[test]
+fn attempts_on_other_runtimes_time_out_too() {
+    let server_rt = tokio::runtime::Runtime::new().unwrap();
+    let server = server_rt.block_on(Scripted::start(vec![Step::StallBody]));
+    let client = omega(&server);
+    let call = |ms: u64| {
+        let client = client.clone();
+        move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let started = Instant::now();
+            let attempt = client
+                .list_webhook_events_builder("w")
+                .attempt_timeout(Duration::from_millis(ms))
+                .max_attempts(1)
+                .send();
+            // Bounded: an attempt nobody wakes would hang.
+            let result = rt
+                .block_on(async { tokio::time::timeout(Duration::from_secs(10), attempt).await })
+                .expect("the attempt hung");
+            timed_out_after(result, started)
+        }
+    };
+    let first = std::thread::spawn(call(1500));
+    server_rt.block_on(until_hits(&server, 1));
+    let second = call(200)();
+    assert!(
+        second < Duration::from_millis(1200),
+        "the second runtime's attempt ended after {second:?}"
+    );
+    let first = first.join().unwrap();
+    assert!(
+        first >= Duration::from_millis(1500),
+        "the first runtime's attempt ended after {first:?}"
+    );
+    let third = call(200)();
+    assert!(
+        third >= Duration::from_millis(200) && third < Duration::from_millis(1200),
+        "the third runtime's attempt ended after {third:?}"
+    );
 }
 
 #[tokio::test]

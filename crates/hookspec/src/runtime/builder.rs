@@ -216,26 +216,20 @@ impl<C> ClientBuilder<C> {
                 sensitive_value(&format!("Bearer {}", key.expose_secret()))?,
             )),
         };
-        // A client hookspec builds has the attempt timeout as its own request timeout, so that
-        // an attempt that uses it sets none of its own (a per-request timeout costs reqwest
-        // an extensions map per request); a client brought by the caller has its own
-        // settings, and every attempt then sets its timeout.
-        let (http, default_timeout) = match self.http {
-            Some(http) => (http, None),
+        let http = match self.http {
+            Some(http) => http,
             None => {
                 let builder = reqwest::Client::builder()
                     .connect_timeout(self.config.connect_timeout)
-                    .timeout(self.config.attempt_timeout)
                     .user_agent(self.config.user_agent.clone())
                     // Never follow a redirect: a custom credential header (`X-API-Key`) would
                     // go to whatever origin the `Location` names. A 3xx is an `Error::Api`.
                     .redirect(reqwest::redirect::Policy::none());
                 #[cfg(feature = "rustls")]
                 let builder = builder.tls_backend_preconfigured(tls_config()?);
-                let http = builder.build().map_err(|e| {
+                builder.build().map_err(|e| {
                     InvalidRequest::new(None, format!("cannot build the HTTP client: {e}"))
-                })?;
-                (http, Some(self.config.attempt_timeout))
+                })?
             }
         };
         let mut config = self.config;
@@ -246,7 +240,7 @@ impl<C> ClientBuilder<C> {
             inner: Arc::new(Inner {
                 api,
                 http,
-                default_timeout,
+                deadlines: Default::default(),
                 base_url,
                 auth,
                 budget: RetryBudget::new(&config.retry),

@@ -6,10 +6,12 @@
 //! - `request`: [`RequestParts`], checked as they are built;
 //! - `builder`: [`Config`], [`CallOptions`], [`ClientBuilder`] (base URL, credentials, TLS);
 //! - `send`: [`ClientCore`], the one place where attempts and retries are decided;
+//! - `deadline`: the attempts' deadlines, watched by one timer per client;
 //! - `decode`: [`decode`], [`decode_list`], [`decode_json`], [`decode_empty`];
 //! - `paginate`: [`paginate`], the lazy [`ItemStream`] of a paginated endpoint's items.
 
 mod builder;
+mod deadline;
 mod decode;
 mod meta;
 mod paginate;

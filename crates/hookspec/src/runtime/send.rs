@@ -2,13 +2,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 
+use super::deadline::{Deadlines, WithDeadline};
 use super::{ApiMeta, CallOptions, Config, EndpointMeta, RequestParts, decode};
 use crate::error::{
     ApiError, DecodeError, Delivery, Error, InvalidRequest, TransportError, TransportErrorKind,
@@ -18,8 +18,8 @@ use crate::retry::{RateLimiter, RetryBudget, retry_after};
 pub(super) struct Inner {
     pub(super) api: &'static ApiMeta,
     pub(super) http: reqwest::Client,
-    /// The request timeout `http` applies by itself (`None`: unknown, a caller's client).
-    pub(super) default_timeout: Option<Duration>,
+    /// The deadlines of the attempts in flight, and the one timer that watches them.
+    pub(super) deadlines: Arc<Deadlines>,
     pub(super) base_url: url::Url,
     pub(super) auth: Option<(HeaderName, HeaderValue)>,
     pub(super) config: Config,
@@ -222,17 +222,32 @@ impl ClientCore {
                 status = tracing::field::Empty,
             );
             progress.sent = true;
-            // The attempt's timeout is the earlier of its own and the call's deadline, enforced
-            // by reqwest itself (connect, send, headers and body): no timer of our own per
-            // attempt, which in a tight loop costs a wake-up of tokio's time driver.
+            // The attempt's deadline is the earlier of its own timeout and the call's deadline
+            // (connect, send, headers and body), watched by the client's one timer
+            // (`runtime/deadline.rs`) rather than a timer per attempt.
             let now = tokio::time::Instant::now();
             let cut_by_call = now + attempt_timeout >= deadline;
-            let limit = if cut_by_call {
-                deadline.saturating_duration_since(now)
+            let attempt_deadline = if cut_by_call {
+                deadline
             } else {
-                attempt_timeout
+                now + attempt_timeout
             };
-            let mut result = InSpan::new(self.attempt(endpoint, req, limit), span.clone()).await;
+            let sending = WithDeadline::new(
+                &self.inner.deadlines,
+                attempt_deadline,
+                self.attempt(endpoint, req),
+            );
+            let mut result = match InSpan::new(sending, span.clone()).await {
+                Ok(result) => result,
+                Err(_elapsed) => Err(TransportError {
+                    endpoint: endpoint.id,
+                    kind: TransportErrorKind::Timeout,
+                    delivery: Delivery::MaybeSent,
+                    message: String::new(),
+                    attempts: attempt,
+                    source: None,
+                }),
+            };
             if let Err(e) = &mut result
                 && e.kind == TransportErrorKind::Timeout
             {
@@ -311,7 +326,6 @@ impl ClientCore {
         &self,
         endpoint: &'static EndpointMeta,
         req: &RequestParts,
-        timeout: Duration,
     ) -> Result<RawResponse, TransportError> {
         let mut url = self.inner.base_url.clone();
         let joined = format!("{}{}", url.path().trim_end_matches('/'), req.path);
@@ -325,9 +339,6 @@ impl ClientCore {
             .http
             .request(endpoint.method.clone(), url)
             .header(header::ACCEPT, HeaderValue::from_static("application/json"));
-        if self.inner.default_timeout != Some(timeout) {
-            rb = rb.timeout(timeout);
-        }
         if let Some((name, value)) = &self.inner.auth {
             rb = rb.header(name.clone(), value.clone());
         }
