@@ -1,4 +1,7 @@
 //! Keys and tokens never appear in Debug, Display, error messages or tracing output.
+//!
+//! A test binary of its own (not a module of `it/`): it installs a tracing subscriber, and
+//! tracing's per-call-site interest cache is process-wide.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
