@@ -215,37 +215,38 @@ impl<F: Future> Future for WithDeadline<'_, F> {
             this.deadlines.deregister(this.slot);
             return Poll::Ready(Err(Elapsed));
         }
-        if let Some(own) = this.own {
-            return own.as_mut().poll(cx).map(|()| Err(Elapsed));
-        }
-        // Registered with this task's waker, and the timer has not fired since: it is still
-        // armed by this deadline.
-        let fired = this.deadlines.fired.load(Ordering::SeqCst);
-        if this
-            .registered
-            .as_ref()
-            .is_some_and(|(w, n)| *n == fired && w.will_wake(cx.waker()))
-        {
-            return Poll::Pending;
-        }
-        match this
-            .deadlines
-            .register(this.slot, *this.deadline, cx.waker())
-        {
-            Some(passed) => {
-                *this.registered = Some((cx.waker().clone(), fired));
-                if passed {
-                    cx.waker().wake_by_ref();
+        if this.own.is_none() {
+            // Registered with this task's waker, and the timer has not fired since: it is
+            // still armed by this deadline.
+            let fired = this.deadlines.fired.load(Ordering::SeqCst);
+            if this
+                .registered
+                .as_ref()
+                .is_some_and(|(w, n)| *n == fired && w.will_wake(cx.waker()))
+            {
+                return Poll::Pending;
+            }
+            match this
+                .deadlines
+                .register(this.slot, *this.deadline, cx.waker())
+            {
+                Some(passed) => {
+                    *this.registered = Some((cx.waker().clone(), fired));
+                    if passed {
+                        cx.waker().wake_by_ref();
+                    }
+                    return Poll::Pending;
                 }
-                Poll::Pending
+                None => {
+                    this.deadlines.deregister(this.slot);
+                    *this.own = Some(Box::pin(tokio::time::sleep_until(*this.deadline)));
+                }
             }
-            None => {
-                this.deadlines.deregister(this.slot);
-                let own = this
-                    .own
-                    .insert(Box::pin(tokio::time::sleep_until(*this.deadline)));
-                own.as_mut().poll(cx).map(|()| Err(Elapsed))
-            }
+        }
+        // A timer of its own (the client's cannot serve this attempt).
+        match this.own {
+            Some(own) => own.as_mut().poll(cx).map(|()| Err(Elapsed)),
+            None => Poll::Pending,
         }
     }
 }

@@ -187,8 +187,8 @@ impl ClientCore {
         let endpoint = req.endpoint;
         let cfg = &self.inner.config;
         let total = opts.timeout.unwrap_or(cfg.timeout);
-        // One deadline for the whole call: each attempt's timer is the earlier of its own
-        // timeout and this, so a call registers one timer per attempt, not two.
+        // One deadline for the whole call: each attempt's deadline is the earlier of its own
+        // timeout and this.
         let deadline = tokio::time::Instant::now() + total;
         let max_attempts = opts.max_attempts.unwrap_or(cfg.retry.max_attempts).max(1);
         let attempt_timeout = opts.attempt_timeout.unwrap_or(cfg.attempt_timeout);
