@@ -355,6 +355,7 @@ fn endpoint_methods(api: &Api, ep: &Endpoint, krate: &str) -> TokenStream {
     };
     quote! {
         #doc
+        #[inline]
         pub fn #name #generics(#self_ref, #(#args),*) -> impl ::core::future::Future<Output = ::core::result::Result<#output, Error>> + ::core::marker::Send {
             self.#builder_fn(#(#names),*).send()
         }
@@ -517,6 +518,7 @@ fn builder(api: &Api, ep: &Endpoint) -> TokenStream {
             #into_stream
 
             /// Sends the request.
+            #[inline]
             pub fn send(self) -> impl ::core::future::Future<Output = ::core::result::Result<#output, Error>> + ::core::marker::Send + 'a {
                 let mut req = ::hookspec::runtime::RequestParts::new(&endpoints::#meta);
                 #(#path_pushes)*

@@ -143,7 +143,9 @@ impl<B: fmt::Debug> std::error::Error for ApiError<B> {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Delivery {
-    /// The request certainly never reached the server (connection refused, DNS, TLS).
+    /// The request was certainly not acted upon: it never reached the server (connection
+    /// refused, DNS, TLS), or an HTTP/2 server refused it unprocessed (`REFUSED_STREAM`, or a
+    /// graceful `GOAWAY` that left it out). Safe to send again, whatever the method.
     NotSent,
     /// The request may have been delivered and acted upon.
     MaybeSent,
@@ -161,6 +163,9 @@ pub enum TransportErrorKind {
     Io,
     /// The response body was larger than the client's limit.
     BodyTooLarge,
+    /// An HTTP/2 server refused the request without processing it (`REFUSED_STREAM`, or a
+    /// graceful `GOAWAY` that left it out): [`Delivery::NotSent`], retried whatever the method.
+    Refused,
     /// Anything else reqwest reports.
     Other,
 }

@@ -167,25 +167,36 @@ impl RateLimiter {
         }
     }
 
-    /// Waits until a request may be sent.
-    pub(crate) async fn acquire(&self) {
+    /// Takes a token when there is one; otherwise says how long until there is.
+    pub(crate) fn try_acquire(&self) -> Result<(), Duration> {
+        let mut st = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        let refill = now.duration_since(st.1).as_secs_f64() / self.per_token.as_secs_f64();
+        st.0 = (st.0 + refill).min(self.capacity);
+        st.1 = now;
+        if st.0 >= 1.0 {
+            st.0 -= 1.0;
+            Ok(())
+        } else {
+            Err(self.per_token.mul_f64(1.0 - st.0))
+        }
+    }
+
+    /// Waits until a request may be sent: `false` when `deadline` comes first (then at the
+    /// deadline, as a timeout would).
+    pub(crate) async fn acquire_by(&self, deadline: Instant) -> bool {
         loop {
-            let wait = {
-                let mut st = self
-                    .state
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let now = Instant::now();
-                let refill = now.duration_since(st.1).as_secs_f64() / self.per_token.as_secs_f64();
-                st.0 = (st.0 + refill).min(self.capacity);
-                st.1 = now;
-                if st.0 >= 1.0 {
-                    st.0 -= 1.0;
-                    return;
+            match self.try_acquire() {
+                Ok(()) => return true,
+                Err(wait) if Instant::now() + wait > deadline => {
+                    tokio::time::sleep_until(deadline).await;
+                    return false;
                 }
-                self.per_token.mul_f64(1.0 - st.0)
-            };
-            tokio::time::sleep(wait).await;
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
         }
     }
 }
@@ -257,17 +268,31 @@ mod tests {
             per_seconds: 1,
         });
         let start = Instant::now();
+        let far = start + Duration::from_secs(60);
         for _ in 0..5 {
-            rl.acquire().await;
+            assert!(rl.acquire_by(far).await);
         }
         assert_eq!(start.elapsed(), Duration::ZERO, "a burst of 5 is allowed");
         for _ in 0..5 {
-            rl.acquire().await;
+            assert!(rl.acquire_by(far).await);
         }
         assert!(
             start.elapsed() >= Duration::from_millis(995),
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_past_the_deadline_ends_at_the_deadline() {
+        let rl = RateLimiter::new(RateLimit {
+            requests: 1,
+            per_seconds: 60,
+        });
+        let start = Instant::now();
+        assert!(rl.acquire_by(start).await, "the first token is there");
+        assert_eq!(rl.try_acquire(), Err(Duration::from_secs(60)));
+        assert!(!rl.acquire_by(start + Duration::from_millis(100)).await);
+        assert_eq!(start.elapsed(), Duration::from_millis(100));
     }
 }

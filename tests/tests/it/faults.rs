@@ -637,3 +637,104 @@ async fn the_default_16_mib_body_limit_is_enforced() {
         assert_eq!(events[0].ocid.len(), SIXTEEN_MIB - EVENTS.len() + 1);
     }
 }
+
+/// An HTTP/2 server without TLS (h2c) that resets its first streams with `resets`, one reason
+/// each, and answers the others `200` with `body`; counts the streams it sees.
+async fn h2_server(
+    resets: Vec<h2::Reason>,
+    body: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let streams = Arc::new(AtomicUsize::new(0));
+    let seen = streams.clone();
+    let resets = Arc::new(Mutex::new(std::collections::VecDeque::from(resets)));
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (seen, resets) = (seen.clone(), resets.clone());
+            tokio::spawn(async move {
+                let Ok(mut conn) = h2::server::handshake(socket).await else {
+                    return;
+                };
+                while let Some(Ok((_request, mut respond))) = conn.accept().await {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    let reset = resets.lock().unwrap().pop_front();
+                    match reset {
+                        Some(reason) => respond.send_reset(reason),
+                        None => {
+                            let head = http::Response::builder()
+                                .status(200)
+                                .header("content-type", "application/json")
+                                .body(())
+                                .unwrap();
+                            let mut send = respond.send_response(head, false).unwrap();
+                            send.send_data(bytes::Bytes::from_static(body.as_bytes()), true)
+                                .unwrap();
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, streams)
+}
+
+/// A `reqwest::Client` speaking HTTP/2 to a server without TLS, with reqwest's own retries off
+/// (as on the clients hookspec builds): what happens is hookspec's doing.
+fn h2_client(url: &str) -> fivecents::Client {
+    let http = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .retry(reqwest::retry::never().max_retries_per_request(0))
+        .build()
+        .unwrap();
+    fivecents::Client::builder()
+        .base_url(url)
+        .credentials("key")
+        .http_client(http)
+        .retry_policy(fast_retries())
+        .rate_limit(None)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_post_an_http2_server_refused_unprocessed_is_sent_again() {
+    let (url, streams) = h2_server(vec![h2::Reason::REFUSED_STREAM], "[]").await;
+    let calls = h2_client(&url)
+        .resend_notification(&resend_body())
+        .await
+        .unwrap();
+    assert!(calls.is_empty());
+    assert_eq!(streams.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_post_reset_for_another_reason_is_not_sent_again() {
+    let (url, streams) = h2_server(vec![h2::Reason::INTERNAL_ERROR], "[]").await;
+    let err = h2_client(&url)
+        .resend_notification(&resend_body())
+        .await
+        .unwrap_err();
+    let t = transport(&err);
+    assert_ne!(t.kind, TransportErrorKind::Refused, "{t:?}");
+    assert_eq!(t.delivery, Delivery::MaybeSent);
+    assert!(err.may_have_been_delivered());
+    assert_eq!(streams.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_refusal_on_every_attempt_ends_as_refused_and_not_delivered() {
+    let (url, streams) = h2_server(vec![h2::Reason::REFUSED_STREAM; 3], "[]").await;
+    let err = h2_client(&url)
+        .resend_notification(&resend_body())
+        .await
+        .unwrap_err();
+    let t = transport(&err);
+    assert_eq!(t.kind, TransportErrorKind::Refused, "{t:?}");
+    assert_eq!(t.delivery, Delivery::NotSent);
+    assert_eq!(t.attempts, 3);
+    assert!(!err.may_have_been_delivered());
+    assert_eq!(streams.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

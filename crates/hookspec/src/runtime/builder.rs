@@ -144,7 +144,9 @@ impl<C> ClientBuilder<C> {
     /// timeout is then the client's own, and so is its redirect policy: build it with
     /// `.redirect(reqwest::redirect::Policy::none())`, as hookspec builds its own, or a
     /// redirect may carry a credential header (such as `X-API-Key`, which reqwest does not
-    /// strip) to another origin.
+    /// strip) to another origin. Its retry policy stays its own too: reqwest's default re-sends
+    /// a request an HTTP/2 server refused unprocessed before hookspec sees it (hookspec's own
+    /// clients leave that to hookspec's retries, see [`Delivery::NotSent`](crate::Delivery)).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -224,7 +226,12 @@ impl<C> ClientBuilder<C> {
                     .user_agent(self.config.user_agent.clone())
                     // Never follow a redirect: a custom credential header (`X-API-Key`) would
                     // go to whatever origin the `Location` names. A 3xx is an `Error::Api`.
-                    .redirect(reqwest::redirect::Policy::none());
+                    .redirect(reqwest::redirect::Policy::none())
+                    // Every re-send is hookspec's decision (idempotency, budget, deadline,
+                    // attempts counted), HTTP/2's "refused unprocessed" included
+                    // (`transport_error`). reqwest's own policy would also clone every request
+                    // (headers and all) in case the server refuses it.
+                    .retry(reqwest::retry::never().max_retries_per_request(0));
                 #[cfg(feature = "rustls")]
                 let builder = builder.tls_backend_preconfigured(tls_config()?);
                 builder.build().map_err(|e| {

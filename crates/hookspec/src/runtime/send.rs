@@ -2,13 +2,15 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 
-use super::deadline::{Deadlines, WithDeadline};
+use super::deadline::{Deadlines, Elapsed, WithDeadline};
 use super::{ApiMeta, CallOptions, Config, EndpointMeta, RequestParts, decode};
 use crate::error::{
     ApiError, DecodeError, Delivery, Error, InvalidRequest, TransportError, TransportErrorKind,
@@ -57,6 +59,91 @@ struct Progress {
     sent: bool,
 }
 
+/// The limits of one call, fixed when it starts.
+struct Plan {
+    /// The call timeout.
+    total: Duration,
+    /// When the call timeout runs out.
+    deadline: Instant,
+    max_attempts: u32,
+    attempt_timeout: Duration,
+}
+
+impl Plan {
+    fn new(cfg: &Config, opts: &CallOptions) -> Self {
+        let total = opts.timeout.unwrap_or(cfg.timeout);
+        Self {
+            total,
+            // One deadline for the whole call: each attempt's is the earlier of its own
+            // timeout and this.
+            deadline: Instant::now() + total,
+            max_attempts: opts.max_attempts.unwrap_or(cfg.retry.max_attempts).max(1),
+            attempt_timeout: opts.attempt_timeout.unwrap_or(cfg.attempt_timeout),
+        }
+    }
+
+    /// The deadline of an attempt starting now, and whether it is the call's.
+    fn attempt_deadline(&self) -> (Instant, bool) {
+        let own = Instant::now() + self.attempt_timeout;
+        if own >= self.deadline {
+            (self.deadline, true)
+        } else {
+            (own, false)
+        }
+    }
+
+    #[cold]
+    fn timeout_message(&self, cut_by_call: bool) -> String {
+        if cut_by_call {
+            format!(
+                "no complete response within the call timeout of {:?}",
+                self.total
+            )
+        } else {
+            format!(
+                "no complete response within the attempt timeout of {:?}",
+                self.attempt_timeout
+            )
+        }
+    }
+
+    #[cold]
+    fn rate_limit_ran_out(&self, endpoint: &'static str, progress: &Progress) -> TransportError {
+        TransportError {
+            endpoint,
+            kind: TransportErrorKind::Timeout,
+            delivery: if progress.sent {
+                Delivery::MaybeSent
+            } else {
+                Delivery::NotSent
+            },
+            message: format!(
+                "the call timeout of {:?} ran out waiting for the rate limit",
+                self.total
+            ),
+            attempts: progress.attempts,
+            source: None,
+        }
+    }
+}
+
+/// What follows an attempt.
+enum Next {
+    Done(Result<RawResponse, TransportError>),
+    Retry(Duration),
+}
+
+/// An attempt's span (made out of line: the macro's expansion is large, even when disabled).
+#[inline(never)]
+fn attempt_span(endpoint: &'static EndpointMeta, attempt: u32) -> tracing::Span {
+    tracing::debug_span!(
+        "hookspec.attempt",
+        endpoint = endpoint.id,
+        attempt,
+        status = tracing::field::Empty,
+    )
+}
+
 /// A complete response: status, headers and the (bounded) body.
 #[derive(Debug)]
 pub struct RawResponse {
@@ -85,6 +172,7 @@ impl ClientCore {
     }
 
     /// Sends `req` and decodes a success body as `T` and an error body as `B`.
+    #[inline(always)]
     pub fn execute<T, B>(
         &self,
         req: RequestParts,
@@ -99,6 +187,7 @@ impl ClientCore {
 
     /// [`ClientCore::execute`] with a decoder of its own for the success body (generated code
     /// passes [`decode_list`](super::decode_list) for list responses).
+    #[inline(always)]
     pub fn execute_with<T, B>(
         &self,
         req: RequestParts,
@@ -124,6 +213,7 @@ impl ClientCore {
     }
 
     /// Sends `req` and returns the raw response, whatever its status.
+    #[inline(always)]
     pub fn send<B>(
         &self,
         req: RequestParts,
@@ -139,6 +229,7 @@ impl ClientCore {
     /// of kilobytes on the stack and a copy of the state below it when it starts, which made
     /// a generated call measurably slower than a hand-written request that executes as many
     /// instructions (BENCHMARKS.md §1b).
+    #[inline(always)]
     fn call<T, B, F>(
         &self,
         req: RequestParts,
@@ -178,6 +269,10 @@ impl ClientCore {
     }
 
     /// Attempts `req` until it succeeds, fails for good, or retrying is not safe or allowed.
+    ///
+    /// The loop keeps only what every attempt does; what follows an attempt (the retry
+    /// decision, error messages, events) is [`ClientCore::settle`], out of line: this future's
+    /// poll frame went from 3.3 KB of stack to 1.4 KB.
     async fn attempts(
         &self,
         req: &RequestParts,
@@ -185,148 +280,149 @@ impl ClientCore {
         progress: &mut Progress,
     ) -> Result<RawResponse, TransportError> {
         let endpoint = req.endpoint;
-        let cfg = &self.inner.config;
-        let total = opts.timeout.unwrap_or(cfg.timeout);
-        // One deadline for the whole call: each attempt's deadline is the earlier of its own
-        // timeout and this.
-        let deadline = tokio::time::Instant::now() + total;
-        let max_attempts = opts.max_attempts.unwrap_or(cfg.retry.max_attempts).max(1);
-        let attempt_timeout = opts.attempt_timeout.unwrap_or(cfg.attempt_timeout);
+        let plan = Plan::new(&self.inner.config, opts);
         loop {
             if let Some(limiter) = &self.inner.limiter
-                && tokio::time::timeout_at(deadline, limiter.acquire())
-                    .await
-                    .is_err()
+                && limiter.try_acquire().is_err()
+                && !limiter.acquire_by(plan.deadline).await
             {
-                return Err(TransportError {
-                    endpoint: endpoint.id,
-                    kind: TransportErrorKind::Timeout,
-                    delivery: if progress.sent {
-                        Delivery::MaybeSent
-                    } else {
-                        Delivery::NotSent
-                    },
-                    message: format!(
-                        "the call timeout of {total:?} ran out waiting for the rate limit"
-                    ),
-                    attempts: progress.attempts,
-                    source: None,
-                });
+                return Err(plan.rate_limit_ran_out(endpoint.id, progress));
             }
             progress.attempts += 1;
-            let attempt = progress.attempts;
-            let span = tracing::debug_span!(
-                "hookspec.attempt",
-                endpoint = endpoint.id,
-                attempt,
-                status = tracing::field::Empty,
-            );
             progress.sent = true;
+            let span = attempt_span(endpoint, progress.attempts);
             // The attempt's deadline is the earlier of its own timeout and the call's deadline
             // (connect, send, headers and body), watched by the client's one timer
             // (`runtime/deadline.rs`) rather than a timer per attempt.
-            let now = tokio::time::Instant::now();
-            let cut_by_call = now + attempt_timeout >= deadline;
-            let attempt_deadline = if cut_by_call {
-                deadline
-            } else {
-                now + attempt_timeout
-            };
+            let (attempt_deadline, cut_by_call) = plan.attempt_deadline();
             let sending = WithDeadline::new(
                 &self.inner.deadlines,
                 attempt_deadline,
                 self.attempt(endpoint, req),
             );
-            let mut result = match InSpan::new(sending, span.clone()).await {
-                Ok(result) => result,
-                Err(_elapsed) => Err(TransportError {
-                    endpoint: endpoint.id,
-                    kind: TransportErrorKind::Timeout,
-                    delivery: Delivery::MaybeSent,
-                    message: String::new(),
-                    attempts: attempt,
-                    source: None,
-                }),
-            };
-            if let Err(e) = &mut result
-                && e.kind == TransportErrorKind::Timeout
-            {
-                e.message = if cut_by_call {
-                    format!("no complete response within the call timeout of {total:?}")
-                } else {
-                    format!(
-                        "no complete response within the attempt timeout of {attempt_timeout:?}"
-                    )
-                };
+            let outcome = InSpan::new(sending, span.clone()).await;
+            match self.settle(endpoint, &plan, &span, cut_by_call, progress, outcome) {
+                Next::Done(result) => return result,
+                Next::Retry(delay) => tokio::time::sleep(delay).await,
             }
-            let wait_hint = match &mut result {
-                Ok(resp) => {
-                    span.record("status", resp.status.as_u16());
-                    if !(endpoint.idempotent && RETRY_STATUSES.contains(&resp.status.as_u16())) {
-                        if resp.status.is_success() {
-                            self.inner.budget.deposit();
-                        }
-                        return result;
-                    }
-                    retry_after(&resp.headers)
-                }
-                Err(e) => {
-                    e.attempts = attempt;
-                    // Never re-send a non-idempotent request that may have been delivered.
-                    let safe = e.delivery == Delivery::NotSent
-                        || (endpoint.idempotent
-                            && matches!(
-                                e.kind,
-                                TransportErrorKind::Connect
-                                    | TransportErrorKind::Timeout
-                                    | TransportErrorKind::Io
-                            ));
-                    if !safe {
-                        return result;
-                    }
-                    if e.delivery == Delivery::NotSent && attempt == 1 {
-                        progress.sent = false;
-                    }
-                    None
-                }
-            };
-            if attempt >= max_attempts {
-                return result;
-            }
-            let backoff = cfg.retry.backoff(attempt);
-            let delay = match wait_hint {
-                Some(ra) if ra > cfg.retry.retry_after_ceiling => {
-                    tracing::debug!(
-                        endpoint = endpoint.id,
-                        ?ra,
-                        "Retry-After beyond the ceiling: not retrying"
-                    );
-                    return result;
-                }
-                Some(ra) => ra.max(backoff),
-                None => backoff,
-            };
-            if tokio::time::Instant::now() + delay >= deadline {
-                tracing::debug!(endpoint = endpoint.id, "no time left for a retry");
-                return result;
-            }
-            if !self.inner.budget.withdraw() {
-                tracing::debug!(
-                    endpoint = endpoint.id,
-                    "retry budget exhausted: not retrying"
-                );
-                return result;
-            }
-            tracing::debug!(endpoint = endpoint.id, attempt, ?delay, "retrying");
-            tokio::time::sleep(delay).await;
         }
     }
 
-    async fn attempt(
+    /// What follows an attempt: its result returned, or a retry after a delay when retrying is
+    /// safe, allowed and has time left.
+    #[inline(never)]
+    fn settle(
+        &self,
+        endpoint: &'static EndpointMeta,
+        plan: &Plan,
+        span: &tracing::Span,
+        cut_by_call: bool,
+        progress: &mut Progress,
+        outcome: Result<Result<RawResponse, TransportError>, Elapsed>,
+    ) -> Next {
+        let attempt = progress.attempts;
+        let mut result = match outcome {
+            Ok(result) => result,
+            Err(Elapsed) => Err(TransportError {
+                endpoint: endpoint.id,
+                kind: TransportErrorKind::Timeout,
+                delivery: Delivery::MaybeSent,
+                // Said below, as for a timeout reported by reqwest.
+                message: String::new(),
+                attempts: attempt,
+                source: None,
+            }),
+        };
+        let wait_hint = match &mut result {
+            Ok(resp) => {
+                span.record("status", resp.status.as_u16());
+                if !(endpoint.idempotent && RETRY_STATUSES.contains(&resp.status.as_u16())) {
+                    if resp.status.is_success() {
+                        self.inner.budget.deposit();
+                    }
+                    return Next::Done(result);
+                }
+                retry_after(&resp.headers)
+            }
+            Err(e) => {
+                e.attempts = attempt;
+                if e.kind == TransportErrorKind::Timeout {
+                    e.message = plan.timeout_message(cut_by_call);
+                }
+                // Never re-send a non-idempotent request that may have been delivered.
+                let safe = e.delivery == Delivery::NotSent
+                    || (endpoint.idempotent
+                        && matches!(
+                            e.kind,
+                            TransportErrorKind::Connect
+                                | TransportErrorKind::Timeout
+                                | TransportErrorKind::Io
+                        ));
+                if !safe {
+                    return Next::Done(result);
+                }
+                if e.delivery == Delivery::NotSent && attempt == 1 {
+                    progress.sent = false;
+                }
+                None
+            }
+        };
+        if attempt >= plan.max_attempts {
+            return Next::Done(result);
+        }
+        let retry = &self.inner.config.retry;
+        let backoff = retry.backoff(attempt);
+        let delay = match wait_hint {
+            Some(ra) if ra > retry.retry_after_ceiling => {
+                tracing::debug!(
+                    endpoint = endpoint.id,
+                    ?ra,
+                    "Retry-After beyond the ceiling: not retrying"
+                );
+                return Next::Done(result);
+            }
+            Some(ra) => ra.max(backoff),
+            None => backoff,
+        };
+        if tokio::time::Instant::now() + delay >= plan.deadline {
+            tracing::debug!(endpoint = endpoint.id, "no time left for a retry");
+            return Next::Done(result);
+        }
+        if !self.inner.budget.withdraw() {
+            tracing::debug!(
+                endpoint = endpoint.id,
+                "retry budget exhausted: not retrying"
+            );
+            return Next::Done(result);
+        }
+        tracing::debug!(endpoint = endpoint.id, attempt, ?delay, "retrying");
+        Next::Retry(delay)
+    }
+
+    /// One attempt: the request sent, the response read whole (within the body limit).
+    ///
+    /// The request is built here, before the attempt's future, which only holds reqwest's
+    /// pending request and then the response being read: its state is what each attempt
+    /// carries and copies.
+    fn attempt(
         &self,
         endpoint: &'static EndpointMeta,
         req: &RequestParts,
-    ) -> Result<RawResponse, TransportError> {
+    ) -> impl Future<Output = Result<RawResponse, TransportError>> + Send + 'static {
+        let sending = self.request(endpoint, req).send();
+        let limit = self.inner.config.max_body_bytes;
+        async move {
+            let resp = sending.await.map_err(|e| transport_error(endpoint.id, e))?;
+            read_response(endpoint.id, resp, limit).await
+        }
+    }
+
+    /// The request of one attempt.
+    fn request(
+        &self,
+        endpoint: &'static EndpointMeta,
+        req: &RequestParts,
+    ) -> reqwest::RequestBuilder {
         let mut url = self.inner.base_url.clone();
         let joined = format!("{}{}", url.path().trim_end_matches('/'), req.path);
         url.set_path(&joined);
@@ -353,48 +449,66 @@ impl ClientCore {
                 )
                 .body(body.clone());
         }
-        let transport = |e: reqwest::Error| transport_error(endpoint.id, e);
-        let mut resp = rb.send().await.map_err(transport)?;
-        let status = resp.status();
-        let headers = std::mem::take(resp.headers_mut());
-        let limit = self.inner.config.max_body_bytes;
-        if resp.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(too_large(endpoint.id, limit));
-        }
-        // Chunk by chunk, counted against the limit as they come (hyper also refuses more
-        // bytes than a declared length). A body that arrives in one chunk, the usual case, is
-        // kept as it is; more chunks are gathered in one buffer sized from the declared length.
-        // (Not `Response::bytes`, whose future alone is 568 bytes of this attempt's state.)
-        let mut first: Option<Bytes> = None;
-        let mut more: Option<BytesMut> = None;
-        let mut len = 0usize;
-        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
-            len += chunk.len();
-            if len > limit {
-                return Err(too_large(endpoint.id, limit));
-            }
-            match (&mut more, first.take()) {
-                (Some(buf), _) => buf.extend_from_slice(&chunk),
-                (None, None) => first = Some(chunk),
-                (None, Some(head)) => {
-                    let declared = resp.content_length().and_then(|n| usize::try_from(n).ok());
-                    let mut buf = BytesMut::with_capacity(declared.unwrap_or(len).max(len));
-                    buf.extend_from_slice(&head);
-                    buf.extend_from_slice(&chunk);
-                    more = Some(buf);
-                }
-            }
-        }
-        let body = match more {
-            Some(buf) => buf.freeze(),
-            None => first.unwrap_or_default(),
-        };
-        Ok(RawResponse {
-            status,
-            headers,
-            body,
-        })
+        rb
     }
+}
+
+/// A response's body so far.
+enum Gathered {
+    Nothing,
+    /// One chunk, kept as it is (the usual case).
+    One(Bytes),
+    /// More chunks, copied into one buffer.
+    More(BytesMut),
+}
+
+/// Reads `resp` whole: chunk by chunk, counted against `limit` as they come (hyper also refuses
+/// more bytes than a declared length). A body that arrives in one chunk is kept as it is; more
+/// chunks are gathered in one buffer sized from the declared length. (Not `Response::bytes`,
+/// whose future alone is 568 bytes of every attempt's state.)
+async fn read_response(
+    endpoint: &'static str,
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<RawResponse, TransportError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large(endpoint, limit));
+    }
+    let mut body = Gathered::Nothing;
+    let mut len = 0usize;
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| transport_error(endpoint, e))?
+    {
+        len += chunk.len();
+        if len > limit {
+            return Err(too_large(endpoint, limit));
+        }
+        body = match body {
+            Gathered::Nothing => Gathered::One(chunk),
+            Gathered::One(head) => {
+                let declared = resp.content_length().and_then(|n| usize::try_from(n).ok());
+                let mut buf = BytesMut::with_capacity(declared.unwrap_or(len).max(len));
+                buf.extend_from_slice(&head);
+                buf.extend_from_slice(&chunk);
+                Gathered::More(buf)
+            }
+            Gathered::More(mut buf) => {
+                buf.extend_from_slice(&chunk);
+                Gathered::More(buf)
+            }
+        };
+    }
+    Ok(RawResponse {
+        status: resp.status(),
+        headers: std::mem::take(resp.headers_mut()),
+        body: match body {
+            Gathered::Nothing => Bytes::new(),
+            Gathered::One(b) => b,
+            Gathered::More(buf) => buf.freeze(),
+        },
+    })
 }
 
 fn too_large(endpoint: &'static str, limit: usize) -> TransportError {
@@ -411,6 +525,8 @@ fn too_large(endpoint: &'static str, limit: usize) -> TransportError {
 pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> TransportError {
     let (kind, delivery) = if e.is_connect() {
         (TransportErrorKind::Connect, Delivery::NotSent)
+    } else if refused_unprocessed(&e) {
+        (TransportErrorKind::Refused, Delivery::NotSent)
     } else if e.is_timeout() {
         (TransportErrorKind::Timeout, Delivery::MaybeSent)
     } else if e.is_body() || e.is_request() || e.is_decode() {
@@ -424,6 +540,7 @@ pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> Tran
         TransportErrorKind::Connect => "could not connect",
         TransportErrorKind::Timeout => "no complete response in time",
         TransportErrorKind::Io => "the connection broke before the response was complete",
+        TransportErrorKind::Refused => "the server refused the request without processing it",
         _ => "the request failed",
     }
     .to_owned();
@@ -435,6 +552,23 @@ pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> Tran
         attempts: 1,
         source: Some(Box::new(e)),
     }
+}
+
+/// Whether an HTTP/2 server refused the request unprocessed, which RFC 9113 §8.7 makes safe to
+/// send again: a stream reset with `REFUSED_STREAM`, or a graceful `GOAWAY` (`NO_ERROR`) that
+/// left the stream out. (The cases reqwest's default policy retries on its own; hookspec's
+/// clients leave retrying to hookspec.)
+fn refused_unprocessed(e: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(h2) = c.downcast_ref::<h2::Error>() {
+            return h2.is_remote()
+                && ((h2.is_reset() && h2.reason() == Some(h2::Reason::REFUSED_STREAM))
+                    || (h2.is_go_away() && h2.reason() == Some(h2::Reason::NO_ERROR)));
+        }
+        cause = c.source();
+    }
+    false
 }
 
 pin_project_lite::pin_project! {
@@ -449,6 +583,7 @@ pin_project_lite::pin_project! {
 }
 
 impl<F> InSpan<F> {
+    #[inline(always)]
     fn new(inner: F, span: tracing::Span) -> Self {
         Self {
             inner,
