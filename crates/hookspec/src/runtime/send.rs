@@ -133,6 +133,18 @@ enum Next {
     Retry(Duration),
 }
 
+/// A call's span (made out of line: the macro's expansion is large, even when disabled).
+#[inline(never)]
+fn call_span(endpoint: &'static EndpointMeta) -> tracing::Span {
+    tracing::debug_span!(
+        "hookspec.call",
+        endpoint = endpoint.id,
+        method = %endpoint.method,
+        status = tracing::field::Empty,
+        attempts = tracing::field::Empty,
+    )
+}
+
 /// An attempt's span (made out of line: the macro's expansion is large, even when disabled).
 #[inline(never)]
 fn attempt_span(endpoint: &'static EndpointMeta, attempt: u32) -> tracing::Span {
@@ -240,21 +252,43 @@ impl ClientCore {
         F: FnOnce(&'static str, RawResponse) -> Result<T, Error<B>> + Send,
     {
         let endpoint = req.endpoint;
-        let span = tracing::debug_span!(
-            "hookspec.call",
-            endpoint = endpoint.id,
-            method = %endpoint.method,
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-        );
+        let span = call_span(endpoint);
         let recorder = span.clone();
         InSpan::new(
             async move {
                 if let Some(problem) = req.problem {
                     return Err(InvalidRequest::new(Some(endpoint.id), problem).into());
                 }
+                // The attempts, until one succeeds, fails for good, or retrying is not safe or
+                // allowed. The loop keeps only what every attempt does; what follows an attempt
+                // (the retry decision, error messages, events) is `settle`, out of line.
+                let plan = Plan::new(&self.inner.config, &opts);
                 let mut progress = Progress::default();
-                let result = self.attempts(&req, &opts, &mut progress).await;
+                let result = loop {
+                    if let Some(limiter) = &self.inner.limiter
+                        && limiter.try_acquire().is_err()
+                        && !limiter.acquire_by(plan.deadline).await
+                    {
+                        break Err(plan.rate_limit_ran_out(endpoint.id, &progress));
+                    }
+                    progress.attempts += 1;
+                    progress.sent = true;
+                    let span = attempt_span(endpoint, progress.attempts);
+                    // The attempt's deadline is the earlier of its own timeout and the call's
+                    // deadline (connect, send, headers and body), watched by the client's one
+                    // timer (`runtime/deadline.rs`) rather than a timer per attempt.
+                    let (attempt_deadline, cut_by_call) = plan.attempt_deadline();
+                    let sending = WithDeadline::new(
+                        &self.inner.deadlines,
+                        attempt_deadline,
+                        self.attempt(endpoint, &req),
+                    );
+                    let outcome = InSpan::new(sending, span.clone()).await;
+                    match self.settle(endpoint, &plan, &span, cut_by_call, &mut progress, outcome) {
+                        Next::Done(result) => break result,
+                        Next::Retry(delay) => tokio::time::sleep(delay).await,
+                    }
+                };
                 recorder.record("attempts", progress.attempts);
                 match result {
                     Ok(raw) => {
@@ -266,46 +300,6 @@ impl ClientCore {
             },
             span,
         )
-    }
-
-    /// Attempts `req` until it succeeds, fails for good, or retrying is not safe or allowed.
-    ///
-    /// The loop keeps only what every attempt does; what follows an attempt (the retry
-    /// decision, error messages, events) is [`ClientCore::settle`], out of line: this future's
-    /// poll frame went from 3.3 KB of stack to 1.4 KB.
-    async fn attempts(
-        &self,
-        req: &RequestParts,
-        opts: &CallOptions,
-        progress: &mut Progress,
-    ) -> Result<RawResponse, TransportError> {
-        let endpoint = req.endpoint;
-        let plan = Plan::new(&self.inner.config, opts);
-        loop {
-            if let Some(limiter) = &self.inner.limiter
-                && limiter.try_acquire().is_err()
-                && !limiter.acquire_by(plan.deadline).await
-            {
-                return Err(plan.rate_limit_ran_out(endpoint.id, progress));
-            }
-            progress.attempts += 1;
-            progress.sent = true;
-            let span = attempt_span(endpoint, progress.attempts);
-            // The attempt's deadline is the earlier of its own timeout and the call's deadline
-            // (connect, send, headers and body), watched by the client's one timer
-            // (`runtime/deadline.rs`) rather than a timer per attempt.
-            let (attempt_deadline, cut_by_call) = plan.attempt_deadline();
-            let sending = WithDeadline::new(
-                &self.inner.deadlines,
-                attempt_deadline,
-                self.attempt(endpoint, req),
-            );
-            let outcome = InSpan::new(sending, span.clone()).await;
-            match self.settle(endpoint, &plan, &span, cut_by_call, progress, outcome) {
-                Next::Done(result) => return result,
-                Next::Retry(delay) => tokio::time::sleep(delay).await,
-            }
-        }
     }
 
     /// What follows an attempt: its result returned, or a retry after a delay when retrying is
@@ -466,49 +460,57 @@ enum Gathered {
 /// more bytes than a declared length). A body that arrives in one chunk is kept as it is; more
 /// chunks are gathered in one buffer sized from the declared length. (Not `Response::bytes`,
 /// whose future alone is 568 bytes of every attempt's state.)
-async fn read_response(
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps a second copy of its arguments in its state"
+)]
+fn read_response(
     endpoint: &'static str,
     mut resp: reqwest::Response,
     limit: usize,
-) -> Result<RawResponse, TransportError> {
-    if resp.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(too_large(endpoint, limit));
-    }
-    let mut body = Gathered::Nothing;
-    let mut len = 0usize;
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| transport_error(endpoint, e))?
-    {
-        len += chunk.len();
-        if len > limit {
+) -> impl Future<Output = Result<RawResponse, TransportError>> + Send {
+    // An `async` block using what it captures in place: an `async fn` would keep a second copy
+    // of its arguments (the response's 136 bytes) in its state.
+    async move {
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
             return Err(too_large(endpoint, limit));
         }
-        body = match body {
-            Gathered::Nothing => Gathered::One(chunk),
-            Gathered::One(head) => {
-                let declared = resp.content_length().and_then(|n| usize::try_from(n).ok());
-                let mut buf = BytesMut::with_capacity(declared.unwrap_or(len).max(len));
-                buf.extend_from_slice(&head);
-                buf.extend_from_slice(&chunk);
-                Gathered::More(buf)
+        let mut body = Gathered::Nothing;
+        let mut len = 0usize;
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| transport_error(endpoint, e))?
+        {
+            len += chunk.len();
+            if len > limit {
+                return Err(too_large(endpoint, limit));
             }
-            Gathered::More(mut buf) => {
-                buf.extend_from_slice(&chunk);
-                Gathered::More(buf)
-            }
-        };
+            body = match body {
+                Gathered::Nothing => Gathered::One(chunk),
+                Gathered::One(head) => {
+                    let declared = resp.content_length().and_then(|n| usize::try_from(n).ok());
+                    let mut buf = BytesMut::with_capacity(declared.unwrap_or(len).max(len));
+                    buf.extend_from_slice(&head);
+                    buf.extend_from_slice(&chunk);
+                    Gathered::More(buf)
+                }
+                Gathered::More(mut buf) => {
+                    buf.extend_from_slice(&chunk);
+                    Gathered::More(buf)
+                }
+            };
+        }
+        Ok(RawResponse {
+            status: resp.status(),
+            headers: std::mem::take(resp.headers_mut()),
+            body: match body {
+                Gathered::Nothing => Bytes::new(),
+                Gathered::One(b) => b,
+                Gathered::More(buf) => buf.freeze(),
+            },
+        })
     }
-    Ok(RawResponse {
-        status: resp.status(),
-        headers: std::mem::take(resp.headers_mut()),
-        body: match body {
-            Gathered::Nothing => Bytes::new(),
-            Gathered::One(b) => b,
-            Gathered::More(buf) => buf.freeze(),
-        },
-    })
 }
 
 fn too_large(endpoint: &'static str, limit: usize) -> TransportError {
