@@ -681,60 +681,56 @@ async fn h2_server(
     (url, streams)
 }
 
-/// A `reqwest::Client` speaking HTTP/2 to a server without TLS, with reqwest's own retries off
-/// (as on the clients hookspec builds): what happens is hookspec's doing.
-fn h2_client(url: &str) -> fivecents::Client {
+/// The resend POST over HTTP/2 to [`h2_server`] (whose first streams are reset with
+/// `resets`), on a `reqwest::Client` with reqwest's own retries off, as on the clients hookspec
+/// builds: what happens is hookspec's doing. The result, and how many streams the server saw.
+async fn resend_over_h2(
+    resets: Vec<h2::Reason>,
+) -> (Result<Vec<fivecents::WebhookCall>, fivecents::Error>, usize) {
+    let (url, streams) = h2_server(resets, "[]").await;
     let http = reqwest::Client::builder()
         .http2_prior_knowledge()
         .retry(reqwest::retry::never().max_retries_per_request(0))
         .build()
         .unwrap();
-    fivecents::Client::builder()
+    let client = fivecents::Client::builder()
         .base_url(url)
         .credentials("key")
         .http_client(http)
         .retry_policy(fast_retries())
         .rate_limit(None)
         .build()
-        .unwrap()
+        .unwrap();
+    let result = client.resend_notification(&resend_body()).await;
+    (result, streams.load(std::sync::atomic::Ordering::SeqCst))
 }
 
 #[tokio::test]
 async fn a_post_an_http2_server_refused_unprocessed_is_sent_again() {
-    let (url, streams) = h2_server(vec![h2::Reason::REFUSED_STREAM], "[]").await;
-    let calls = h2_client(&url)
-        .resend_notification(&resend_body())
-        .await
-        .unwrap();
-    assert!(calls.is_empty());
-    assert_eq!(streams.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let (result, streams) = resend_over_h2(vec![h2::Reason::REFUSED_STREAM]).await;
+    assert!(result.unwrap().is_empty());
+    assert_eq!(streams, 2);
 }
 
 #[tokio::test]
 async fn a_post_reset_for_another_reason_is_not_sent_again() {
-    let (url, streams) = h2_server(vec![h2::Reason::INTERNAL_ERROR], "[]").await;
-    let err = h2_client(&url)
-        .resend_notification(&resend_body())
-        .await
-        .unwrap_err();
+    let (result, streams) = resend_over_h2(vec![h2::Reason::INTERNAL_ERROR]).await;
+    let err = result.unwrap_err();
     let t = transport(&err);
     assert_ne!(t.kind, TransportErrorKind::Refused, "{t:?}");
     assert_eq!(t.delivery, Delivery::MaybeSent);
     assert!(err.may_have_been_delivered());
-    assert_eq!(streams.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(streams, 1);
 }
 
 #[tokio::test]
 async fn a_refusal_on_every_attempt_ends_as_refused_and_not_delivered() {
-    let (url, streams) = h2_server(vec![h2::Reason::REFUSED_STREAM; 3], "[]").await;
-    let err = h2_client(&url)
-        .resend_notification(&resend_body())
-        .await
-        .unwrap_err();
+    let (result, streams) = resend_over_h2(vec![h2::Reason::REFUSED_STREAM; 3]).await;
+    let err = result.unwrap_err();
     let t = transport(&err);
     assert_eq!(t.kind, TransportErrorKind::Refused, "{t:?}");
     assert_eq!(t.delivery, Delivery::NotSent);
     assert_eq!(t.attempts, 3);
     assert!(!err.may_have_been_delivered());
-    assert_eq!(streams.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(streams, 3);
 }
