@@ -15,6 +15,7 @@
 //!   than collect 429s.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -99,9 +100,12 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Per-client retry budget (a token bucket in tenths of a token).
+///
+/// An atomic rather than a lock: every successful call deposits, and a full bucket (the steady
+/// state) is only read, never written, so calls on many threads do not contend for it.
 #[derive(Debug)]
 pub(crate) struct RetryBudget {
-    tenths: Mutex<u32>,
+    tenths: AtomicU32,
     max_tenths: u32,
     deposit: u32,
 }
@@ -110,7 +114,7 @@ impl RetryBudget {
     pub(crate) fn new(policy: &RetryPolicy) -> Self {
         let max_tenths = policy.budget_tokens.saturating_mul(10);
         Self {
-            tenths: Mutex::new(max_tenths),
+            tenths: AtomicU32::new(max_tenths),
             max_tenths,
             deposit: policy.budget_deposit_tenths,
         }
@@ -118,25 +122,22 @@ impl RetryBudget {
 
     /// Takes one token for a retry, if there is one.
     pub(crate) fn withdraw(&self) -> bool {
-        let mut t = self
-            .tenths
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if *t >= 10 {
-            *t -= 10;
-            true
-        } else {
-            false
-        }
+        self.tenths
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(10))
+            .is_ok()
     }
 
     /// A success refills the budget a little.
     pub(crate) fn deposit(&self) {
-        let mut t = self
+        let max = self.max_tenths;
+        if self.deposit == 0 || self.tenths.load(Ordering::Relaxed) >= max {
+            return;
+        }
+        let _ = self
             .tenths
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *t = (*t + self.deposit).min(self.max_tenths);
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                (t < max).then(|| t.saturating_add(self.deposit).min(max))
+            });
     }
 }
 
@@ -259,6 +260,14 @@ mod tests {
         assert!(!b.withdraw(), "half a token is not enough");
         b.deposit();
         assert!(b.withdraw());
+        for _ in 0..100 {
+            b.deposit();
+        }
+        assert!(
+            b.withdraw() && b.withdraw(),
+            "refilled to the full two tokens"
+        );
+        assert!(!b.withdraw(), "never beyond the two tokens");
     }
 
     #[tokio::test(start_paused = true)]

@@ -47,6 +47,13 @@ async fn resend_sends_the_documented_request_and_decodes_the_call_log() {
     assert_eq!(req.header("x-api-key"), "k-5c-secret");
     assert_eq!(req.header("content-type"), "application/json");
     assert_eq!(req.header("authorization"), "");
+    assert_eq!(req.header("accept"), "application/json");
+    let agent = req.header("user-agent");
+    let version = agent.strip_prefix("hookspec/").unwrap_or_default();
+    assert!(
+        version.split('.').count() == 3 && version.split('.').all(|n| n.parse::<u32>().is_ok()),
+        "the default User-Agent names hookspec and its version: {agent:?}"
+    );
     assert_eq!(req.json(), serde_json::json!({"zoneid": 1234, "index": 0}));
 
     assert_eq!(calls.len(), 1);
@@ -357,6 +364,28 @@ fn clients_and_builders_never_show_credentials() {
     assert!(!format!("{builder:?}").contains("tok-omega-secret"));
 }
 
+#[tokio::test]
+async fn the_user_agent_can_name_the_application() {
+    let api = spec(omegastream::Client::SPEC_SOURCES);
+    let server = Recorder::start(vec![Reply::json(
+        200,
+        example_response(&api, "get_webhook_event"),
+    )])
+    .await;
+    let client = omegastream::Client::builder()
+        .base_url(server.url("/company"))
+        .credentials("t")
+        .user_agent("acme-video/2.1 (ops@acme.example)")
+        .build()
+        .unwrap();
+    client.get_webhook_event("e", "v").await.unwrap();
+    let seen = server.requests();
+    assert_eq!(
+        seen[0].header("user-agent"),
+        "acme-video/2.1 (ops@acme.example)"
+    );
+}
+
 #[test]
 fn insecure_and_malformed_configuration_is_refused() {
     let plain = omegastream::Client::builder()
@@ -376,6 +405,15 @@ fn insecure_and_malformed_configuration_is_refused() {
     let msg = crlf.unwrap_err().to_string();
     assert!(
         msg.contains("not allowed in a header") && !msg.contains("X-Evil"),
+        "{msg}"
+    );
+    let agent = omegastream::Client::builder()
+        .credentials("t")
+        .user_agent("app/1\r\nX-Evil: 1")
+        .build();
+    let msg = agent.unwrap_err().to_string();
+    assert!(
+        msg.contains("user agent") && msg.contains("not allowed in a header"),
         "{msg}"
     );
     assert!(

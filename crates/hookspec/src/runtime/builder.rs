@@ -41,9 +41,12 @@ pub struct Config {
     pub rate_limit: Option<RateLimit>,
     /// Largest response body read; a larger one is refused.
     pub max_body_bytes: usize,
-    /// User-Agent header.
+    /// User-Agent header (applies when hookspec builds the `reqwest::Client`).
     pub user_agent: String,
 }
+
+/// The User-Agent of the clients hookspec builds, unless [`Config::user_agent`] says otherwise.
+const DEFAULT_USER_AGENT: &str = concat!("hookspec/", env!("CARGO_PKG_VERSION"));
 
 impl Default for Config {
     fn default() -> Self {
@@ -54,7 +57,7 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             rate_limit: None,
             max_body_bytes: 16 * 1024 * 1024,
-            user_agent: concat!("hookspec/", env!("CARGO_PKG_VERSION")).to_owned(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
         }
     }
 }
@@ -152,6 +155,14 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// The `User-Agent` header of the requests (default `hookspec/<version>`): name your
+    /// application, as some APIs ask. Applies when hookspec builds the `reqwest::Client`; a
+    /// client brought with [`http_client`](Self::http_client) keeps its own.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.config.user_agent = user_agent.into();
+        self
+    }
+
     /// Timeout of a whole call, retries and rate-limit waits included (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
@@ -223,7 +234,7 @@ impl<C> ClientBuilder<C> {
             None => {
                 let builder = reqwest::Client::builder()
                     .connect_timeout(self.config.connect_timeout)
-                    .user_agent(self.config.user_agent.clone())
+                    .user_agent(user_agent(&self.config.user_agent)?)
                     // Never follow a redirect: a custom credential header (`X-API-Key`) would
                     // go to whatever origin the `Location` names. A 3xx is an `Error::Api`.
                     .redirect(reqwest::redirect::Policy::none())
@@ -267,6 +278,21 @@ impl FromStaticLower for HeaderName {
         HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| InvalidRequest::new(None, format!("`{name}` is not a header name")))
     }
+}
+
+/// The User-Agent header. The default is a static value: reqwest clones it several times per
+/// request (its connector keeps it for proxy tunnels), and a static value is cloned without
+/// touching a shared reference count (BENCHMARKS.md §1b).
+fn user_agent(ua: &str) -> Result<HeaderValue, InvalidRequest> {
+    if ua == DEFAULT_USER_AGENT {
+        return Ok(HeaderValue::from_static(DEFAULT_USER_AGENT));
+    }
+    HeaderValue::from_str(ua).map_err(|_| {
+        InvalidRequest::new(
+            None,
+            "the user agent contains characters not allowed in a header (CR, LF or other control characters)",
+        )
+    })
 }
 
 fn sensitive_value(s: &str) -> Result<HeaderValue, InvalidRequest> {

@@ -172,8 +172,8 @@ pin_project_lite::pin_project! {
         deadlines: &'a Arc<Deadlines>,
         deadline: Instant,
         slot: Option<usize>,
-        // The waker registered, and the timer's firing count then.
-        registered: Option<(Waker, u64)>,
+        // The waker registered (its identity) and the timer's firing count then.
+        registered: Option<(WakerId, u64)>,
         own: Option<Pin<Box<Sleep>>>,
     }
 
@@ -182,6 +182,19 @@ pin_project_lite::pin_project! {
             let this = this.project();
             this.deadlines.deregister(this.slot);
         }
+    }
+}
+
+/// A waker's identity: what [`Waker::will_wake`] compares (its data and vtable pointers), kept
+/// without a clone of the waker, so without touching the task's reference count on every
+/// attempt. Valid to compare while the attempt is registered: its entry holds a clone of that
+/// waker, so the task it wakes cannot be freed and its address reused meanwhile.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct WakerId(usize, usize);
+
+impl WakerId {
+    fn of(w: &Waker) -> Self {
+        Self(w.data() as usize, std::ptr::from_ref(w.vtable()) as usize)
     }
 }
 
@@ -219,11 +232,7 @@ impl<F: Future> Future for WithDeadline<'_, F> {
             // Registered with this task's waker, and the timer has not fired since: it is
             // still armed by this deadline.
             let fired = this.deadlines.fired.load(Ordering::SeqCst);
-            if this
-                .registered
-                .as_ref()
-                .is_some_and(|(w, n)| *n == fired && w.will_wake(cx.waker()))
-            {
+            if *this.registered == Some((WakerId::of(cx.waker()), fired)) {
                 return Poll::Pending;
             }
             match this
@@ -231,7 +240,7 @@ impl<F: Future> Future for WithDeadline<'_, F> {
                 .register(this.slot, *this.deadline, cx.waker())
             {
                 Some(passed) => {
-                    *this.registered = Some((cx.waker().clone(), fired));
+                    *this.registered = Some((WakerId::of(cx.waker()), fired));
                     if passed {
                         cx.waker().wake_by_ref();
                     }
