@@ -224,16 +224,17 @@ impl<F: Future> Future for WithDeadline<'_, F> {
             this.deadlines.deregister(this.slot);
             return Poll::Ready(Ok(v));
         }
-        if Instant::now() >= *this.deadline {
-            this.deadlines.deregister(this.slot);
-            return Poll::Ready(Err(Elapsed));
-        }
         if this.own.is_none() {
             // Registered with this task's waker, and the timer has not fired since: it is
-            // still armed by this deadline.
+            // still armed by this deadline or an earlier one, and its firing will wake this
+            // task to look at the clock (no clock read on every poll).
             let fired = this.deadlines.fired.load(Ordering::SeqCst);
             if *this.registered == Some((WakerId::of(cx.waker()), fired)) {
                 return Poll::Pending;
+            }
+            if Instant::now() >= *this.deadline {
+                this.deadlines.deregister(this.slot);
+                return Poll::Ready(Err(Elapsed));
             }
             match this
                 .deadlines
@@ -252,7 +253,8 @@ impl<F: Future> Future for WithDeadline<'_, F> {
                 }
             }
         }
-        // A timer of its own (the client's cannot serve this attempt).
+        // A timer of its own (the client's cannot serve this attempt): ready once the
+        // deadline has passed, whenever it is polled.
         match this.own {
             Some(own) => own.as_mut().poll(cx).map(|()| Err(Elapsed)),
             None => Poll::Pending,
