@@ -15,12 +15,14 @@ fn fivecents_client(server: &Recorder) -> fivecents::Client {
         .unwrap()
 }
 
-fn omega_client(server: &Recorder) -> omegastream::Client {
+fn omega_builder(server: &Recorder) -> hookspec::ClientBuilder<omegastream::Client> {
     omegastream::Client::builder()
         .base_url(server.url("/company"))
         .credentials("tok-omega-secret")
-        .build()
-        .unwrap()
+}
+
+fn omega_client(server: &Recorder) -> omegastream::Client {
+    omega_builder(server).build().unwrap()
 }
 
 #[tokio::test]
@@ -372,9 +374,7 @@ async fn the_user_agent_can_name_the_application() {
         example_response(&api, "get_webhook_event"),
     )])
     .await;
-    let client = omegastream::Client::builder()
-        .base_url(server.url("/company"))
-        .credentials("t")
+    let client = omega_builder(&server)
         .user_agent("acme-video/2.1 (ops@acme.example)")
         .build()
         .unwrap();
