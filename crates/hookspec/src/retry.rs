@@ -186,18 +186,29 @@ impl RateLimiter {
         }
     }
 
-    /// Waits until a request may be sent: `false` when `deadline` comes first (then at the
-    /// deadline, as a timeout would).
-    pub(crate) async fn acquire_by(&self, deadline: Instant) -> bool {
+    /// Waits `wait` (what [`try_acquire`](Self::try_acquire) said), then takes a token, waiting
+    /// again as long as another caller took it first: `false` when `deadline` comes first (then
+    /// at the deadline, as a timeout would).
+    pub(crate) async fn acquire_after(&self, mut wait: Duration, deadline: Instant) -> bool {
         loop {
+            if Instant::now() + wait > deadline {
+                tokio::time::sleep_until(deadline).await;
+                return false;
+            }
+            tokio::time::sleep(wait).await;
             match self.try_acquire() {
                 Ok(()) => return true,
-                Err(wait) if Instant::now() + wait > deadline => {
-                    tokio::time::sleep_until(deadline).await;
-                    return false;
-                }
-                Err(wait) => tokio::time::sleep(wait).await,
+                Err(w) => wait = w,
             }
+        }
+    }
+
+    /// A token now, or after waiting for one, by `deadline`.
+    #[cfg(test)]
+    async fn acquire_by(&self, deadline: Instant) -> bool {
+        match self.try_acquire() {
+            Ok(()) => true,
+            Err(wait) => self.acquire_after(wait, deadline).await,
         }
     }
 }
@@ -287,6 +298,25 @@ mod tests {
         }
         assert!(
             start.elapsed() >= Duration::from_millis(995),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_whose_token_was_taken_waits_again() {
+        let rl = RateLimiter::new(RateLimit {
+            requests: 1,
+            per_seconds: 1,
+        });
+        let start = Instant::now();
+        let far = start + Duration::from_secs(60);
+        assert!(rl.acquire_by(far).await);
+        // Both wait for the same next token; one gets it, the other the one after.
+        let (a, b) = tokio::join!(rl.acquire_by(far), rl.acquire_by(far));
+        assert!(a && b);
+        assert!(
+            start.elapsed() >= Duration::from_millis(1995),
             "{:?}",
             start.elapsed()
         );

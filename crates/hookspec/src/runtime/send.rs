@@ -266,8 +266,8 @@ impl ClientCore {
                 let mut progress = Progress::default();
                 let result = loop {
                     if let Some(limiter) = &self.inner.limiter
-                        && limiter.try_acquire().is_err()
-                        && !limiter.acquire_by(plan.deadline).await
+                        && let Err(wait) = limiter.try_acquire()
+                        && !limiter.acquire_after(wait, plan.deadline).await
                     {
                         break Err(plan.rate_limit_ran_out(endpoint.id, &progress));
                     }
