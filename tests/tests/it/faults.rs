@@ -119,6 +119,43 @@ async fn stalled_body_times_out() {
     assert_eq!(t.delivery, Delivery::MaybeSent);
 }
 
+/// An attempt polled again and again while it waits (here: a `select!` whose other branch
+/// ticks every 5 ms, waking the same task) still times out at its deadline: those polls do not
+/// read the clock, the client's timer wakes the attempt when the deadline comes.
+#[tokio::test]
+async fn an_attempt_polled_often_while_it_stalls_still_times_out() {
+    let server = Scripted::start(vec![Step::StallBody]).await;
+    let client = omega(&server);
+    let started = std::time::Instant::now();
+    let call = client
+        .list_webhook_events_builder("w")
+        .attempt_timeout(Duration::from_millis(200))
+        .max_attempts(1)
+        .send();
+    tokio::pin!(call);
+    let mut ticks = tokio::time::interval(Duration::from_millis(5));
+    let mut polled = 0u32;
+    let err = loop {
+        tokio::select! {
+            result = &mut call => break result.unwrap_err(),
+            _ = ticks.tick() => {
+                polled += 1;
+                assert!(polled < 1_000, "no timeout after {:?}", started.elapsed());
+            }
+        }
+    };
+    assert_eq!(transport(&err).kind, TransportErrorKind::Timeout);
+    assert!(
+        polled >= 10,
+        "the call was polled {polled} times while it waited"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn slow_headers_within_the_timeout_succeed_and_beyond_it_time_out() {
     let server = Scripted::start(vec![Step::SlowHeaders(Duration::from_millis(300), EVENTS)]).await;
