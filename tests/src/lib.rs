@@ -72,6 +72,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Starts the server answering 200 with `endpoint`'s example response from its spec
+    /// (`sources`: a generated client's `SPEC_SOURCES`).
+    pub async fn with_example(sources: &[(&str, &str)], endpoint: &str) -> Self {
+        let api = spec(sources);
+        Self::start(vec![Reply::json(200, example_response(&api, endpoint))]).await
+    }
+
     /// Starts the server with the replies to give.
     pub async fn start(replies: Vec<Reply>) -> Self {
         let state = Arc::new(Mutex::new(State {

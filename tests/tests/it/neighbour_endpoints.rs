@@ -52,12 +52,8 @@ async fn list_encode_jobs_sends_a_get_and_decodes_the_type_quirks() {
 
 #[tokio::test]
 async fn list_webhook_endpoints_decodes_the_endpoints() {
-    let api = spec(omegastream::Client::SPEC_SOURCES);
-    let server = Recorder::start(vec![Reply::json(
-        200,
-        example_response(&api, "list_webhook_endpoints"),
-    )])
-    .await;
+    let server =
+        Recorder::with_example(omegastream::Client::SPEC_SOURCES, "list_webhook_endpoints").await;
     let client = omegastream::Client::builder()
         .base_url(server.url("/company"))
         .credentials("tok")

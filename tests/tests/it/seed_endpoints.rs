@@ -171,12 +171,8 @@ async fn the_general_error_shape_decodes_too_and_unknown_shapes_keep_the_raw_bod
 
 #[tokio::test]
 async fn list_webhook_events_decodes_the_documented_list() {
-    let api = spec(omegastream::Client::SPEC_SOURCES);
-    let server = Recorder::start(vec![Reply::json(
-        200,
-        example_response(&api, "list_webhook_events"),
-    )])
-    .await;
+    let server =
+        Recorder::with_example(omegastream::Client::SPEC_SOURCES, "list_webhook_events").await;
     let client = omega_client(&server);
 
     let events = client
@@ -209,12 +205,8 @@ async fn list_webhook_events_decodes_the_documented_list() {
 
 #[tokio::test]
 async fn get_webhook_event_decodes_the_full_event() {
-    let api = spec(omegastream::Client::SPEC_SOURCES);
-    let server = Recorder::start(vec![Reply::json(
-        200,
-        example_response(&api, "get_webhook_event"),
-    )])
-    .await;
+    let server =
+        Recorder::with_example(omegastream::Client::SPEC_SOURCES, "get_webhook_event").await;
     let client = omega_client(&server);
 
     let event = client
@@ -368,12 +360,8 @@ fn clients_and_builders_never_show_credentials() {
 
 #[tokio::test]
 async fn the_user_agent_can_name_the_application() {
-    let api = spec(omegastream::Client::SPEC_SOURCES);
-    let server = Recorder::start(vec![Reply::json(
-        200,
-        example_response(&api, "get_webhook_event"),
-    )])
-    .await;
+    let server =
+        Recorder::with_example(omegastream::Client::SPEC_SOURCES, "get_webhook_event").await;
     let client = omega_builder(&server)
         .user_agent("acme-video/2.1 (ops@acme.example)")
         .build()

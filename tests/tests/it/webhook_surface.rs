@@ -37,12 +37,8 @@ fn omega(base: String) -> omegastream::Client {
 
 #[tokio::test]
 async fn job_logs_of_a_range_are_a_post_with_the_range_formatted_in_the_query() {
-    let api = spec(fivecents::Client::SPEC_SOURCES);
-    let server = Recorder::start(vec![Reply::json(
-        200,
-        example_response(&api, "list_encode_jobs_in_range"),
-    )])
-    .await;
+    let server =
+        Recorder::with_example(fivecents::Client::SPEC_SOURCES, "list_encode_jobs_in_range").await;
     let logs = five(server.url("/v2"))
         .list_encode_jobs_in_range(april(), LogGrouping::Zone)
         .await
