@@ -79,9 +79,9 @@ async fn overhead(opts: &Opts) {
         "\n### Request overhead, sequential ({rounds} interleaved rounds × {per_round} requests per variant)\n"
     );
     println!(
-        "| endpoint | generated req/s | hand-written req/s | hand-written + timeout req/s | hand-written + generated models req/s | raw hyper req/s | generated ÷ hand-written (totals) | median of the per-round ratios, target ≥ 0.98 | generated ÷ hand-written + generated models |"
+        "| endpoint | generated req/s | hand-written req/s | hand-written + timeout req/s | hand-written + generated models req/s | raw hyper req/s | generated ÷ hand-written (totals) | median of the per-round ratios, target ≥ 0.98 | 95 % interval of that median | generated ÷ hand-written + generated models |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     const SEQ: [Variant; 5] = [
         Variant::Generated,
         Variant::Hand,
@@ -119,9 +119,10 @@ async fn overhead(opts: &Opts) {
         }
         let n = f64::from(rounds * per_round);
         let rps = |d: Duration| n / d.as_secs_f64();
+        let (lo, hi) = median_interval(&per_round_ratios);
         let r = median(per_round_ratios);
         println!(
-            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {r:.3} ({}) | {:.3} |",
+            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {r:.3} ({}) | {lo:.3}–{hi:.3} | {:.3} |",
             rps(t[0]),
             rps(t[1]),
             rps(t[2]),
@@ -146,9 +147,9 @@ async fn overhead(opts: &Opts) {
         "\n### Request overhead, {conc} concurrent requests over one client ({rounds} interleaved rounds × {per_round} requests per variant)\n"
     );
     println!(
-        "| endpoint | generated req/s | hand-written req/s | hand-written + generated models req/s | raw hyper req/s | generated ÷ hand-written (totals) | median of the per-round ratios, target ≥ 0.98 | generated ÷ hand-written + generated models | connections opened (generated / hand / hand + models / hyper) |"
+        "| endpoint | generated req/s | hand-written req/s | hand-written + generated models req/s | raw hyper req/s | generated ÷ hand-written (totals) | median of the per-round ratios, target ≥ 0.98 | 95 % interval of that median | generated ÷ hand-written + generated models | connections opened (generated / hand / hand + models / hyper) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let clients = std::sync::Arc::new(clients);
     const CONC: [Variant; 4] = [
         Variant::Generated,
@@ -192,9 +193,10 @@ async fn overhead(opts: &Opts) {
             per_round_ratios.push(ratio(this[1], this[0]));
         }
         let rps = |d: Duration| total as f64 / d.as_secs_f64();
+        let (lo, hi) = median_interval(&per_round_ratios);
         let r = median(per_round_ratios);
         println!(
-            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {r:.3} ({}) | {:.3} | {} / {} / {} / {} |",
+            "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {r:.3} ({}) | {lo:.3}–{hi:.3} | {:.3} | {} / {} / {} / {} |",
             rps(t[0]),
             rps(t[1]),
             rps(t[2]),
@@ -379,6 +381,33 @@ fn per_event(rounds: u32, per_round: u32, mut f: impl FnMut() -> usize) -> Durat
         best = best.min(start.elapsed() / per_round);
     }
     best
+}
+
+/// A distribution-free 95 % confidence interval of the median of `xs` (from the order
+/// statistics: the k-th smallest and k-th largest, k the largest rank with
+/// P(Binomial(n, ½) < k) ≤ 2.5 %). It says how far another run's median could land from this
+/// one if the rounds were all that varied; with few rounds it is the whole range.
+fn median_interval(xs: &[f64]) -> (f64, f64) {
+    let mut xs = xs.to_vec();
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    // P(X = i) for X ~ Binomial(n, 1/2), accumulated while the tail stays within 2.5 %.
+    let mut p = 0.5f64.powi(i32::try_from(n).unwrap_or(i32::MAX));
+    let mut below = 0.0;
+    let mut k = 0;
+    for i in 0..n {
+        if below + p > 0.025 {
+            break;
+        }
+        below += p;
+        k = i + 1;
+        p *= (n - i) as f64 / (i + 1) as f64;
+    }
+    let k = k.max(1);
+    (xs[k - 1], xs[n - k])
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
