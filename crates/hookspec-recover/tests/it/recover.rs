@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use crate::common::{FakeJob, HOOK_A, HOOK_B, five_server};
 use hookspec_recover::fivecents::{self, RecoverParams};
 use hookspec_recover::{
-    FileJournal, ItemState, Journal, JournalError, JournalView, Options, PlanError, RecoverError,
-    Status,
+    FileJournal, ItemState, Journal, JournalError, JournalView, Options, Plan, PlanError,
+    RecoverError, Report, Status,
 };
 use jiff::Timestamp;
 
@@ -67,6 +67,16 @@ fn options(concurrency: usize) -> Options {
         concurrency,
         ..Options::default()
     }
+}
+
+/// Executes `plan` without progress output.
+async fn run(
+    client: &hookspec::fivecents::Client,
+    plan: Plan,
+    journal: &mut dyn Journal,
+    options: &Options,
+) -> Result<Report, RecoverError> {
+    fivecents::execute(client, plan, journal, options, &|_| {}).await
 }
 
 fn journal_in(dir: &tempfile::TempDir) -> FileJournal {
@@ -130,7 +140,7 @@ async fn every_job_is_resent_exactly_once_and_the_dry_run_plan_is_what_runs() {
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let mut journal = journal_in(&dir);
-    let report = fivecents::execute(&client, plan.clone(), &mut journal, &options(8), &|_| {})
+    let report = run(&client, plan.clone(), &mut journal, &options(8))
         .await
         .unwrap();
     assert_eq!(report.sent, 301);
@@ -143,9 +153,7 @@ async fn every_job_is_resent_exactly_once_and_the_dry_run_plan_is_what_runs() {
     assert_eq!(report.hooks[HOOK_B].failed, 0);
 
     // Running again with the same journal sends nothing.
-    let again = fivecents::execute(&client, plan, &mut journal, &options(8), &|_| {})
-        .await
-        .unwrap();
+    let again = run(&client, plan, &mut journal, &options(8)).await.unwrap();
     assert_eq!(again.sent, 0);
     assert_eq!(server.total_resends(), 301);
 }
@@ -159,9 +167,7 @@ async fn the_spec_rate_limit_bounds_the_run() {
     assert_eq!(plan.items.len(), 12);
     let started = Instant::now();
     let mut journal = hookspec_recover::MemoryJournal::default();
-    let report = fivecents::execute(&client, plan, &mut journal, &options(8), &|_| {})
-        .await
-        .unwrap();
+    let report = run(&client, plan, &mut journal, &options(8)).await.unwrap();
     assert_eq!(report.delivered, 12);
     // 1 list + 12 resends at 5/s with a burst of 5: at least (13 - 5) / 5 s.
     assert!(
@@ -185,7 +191,7 @@ async fn a_crash_mid_run_resumes_with_the_rest_and_leaves_uncertain_items_alone(
         let (client, plan, path) = (client.clone(), plan.clone(), path.clone());
         tokio::spawn(async move {
             let mut journal = FileJournal::new(path);
-            fivecents::execute(&client, plan, &mut journal, &options(6), &|_| {}).await
+            run(&client, plan, &mut journal, &options(6)).await
         })
     };
     let started = Instant::now();
@@ -216,7 +222,7 @@ async fn a_crash_mid_run_resumes_with_the_rest_and_leaves_uncertain_items_alone(
     );
 
     // Resume: everything else is sent, the interrupted items are not.
-    let resumed = fivecents::execute(&client, plan.clone(), &mut journal, &options(6), &|_| {})
+    let resumed = run(&client, plan.clone(), &mut journal, &options(6))
         .await
         .unwrap();
     assert_eq!(resumed.sent, 301 - delivered_before - interrupted.len());
@@ -234,7 +240,7 @@ async fn a_crash_mid_run_resumes_with_the_rest_and_leaves_uncertain_items_alone(
     }
 
     // Asked explicitly, the uncertain ones are sent (again: they had reached the server).
-    let forced = fivecents::execute(
+    let forced = run(
         &client,
         plan,
         &mut journal,
@@ -242,7 +248,6 @@ async fn a_crash_mid_run_resumes_with_the_rest_and_leaves_uncertain_items_alone(
             resend_uncertain: true,
             ..options(6)
         },
-        &|_| {},
     )
     .await
     .unwrap();
@@ -298,9 +303,7 @@ async fn a_journal_with_an_intent_and_no_outcome_is_not_resent() {
     // The process that wrote it is gone (its lock with it).
     drop(journal);
     let mut journal = journal_in(&dir);
-    let report = fivecents::execute(&client, plan, &mut journal, &options(2), &|_| {})
-        .await
-        .unwrap();
+    let report = run(&client, plan, &mut journal, &options(2)).await.unwrap();
     assert_eq!(report.sent, 4);
     assert_eq!(report.uncertain_skipped, vec![format!("{ZONE}/2")]);
     assert!(!server.resends().contains_key(&(ZONE, 2)));
@@ -318,7 +321,7 @@ async fn retry_failed_resends_only_the_jobs_whose_hooks_failed() {
     let plan = fivecents::plan(&client, &params()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut journal = journal_in(&dir);
-    let first = fivecents::execute(&client, plan.clone(), &mut journal, &options(4), &|_| {})
+    let first = run(&client, plan.clone(), &mut journal, &options(4))
         .await
         .unwrap();
     assert_eq!((first.delivered, first.failed), (8, 2));
@@ -327,13 +330,13 @@ async fn retry_failed_resends_only_the_jobs_whose_hooks_failed() {
     assert_eq!(first.hooks[HOOK_B].failed, 2);
 
     // A plain resume leaves failed jobs alone.
-    let plain = fivecents::execute(&client, plan.clone(), &mut journal, &options(4), &|_| {})
+    let plain = run(&client, plan.clone(), &mut journal, &options(4))
         .await
         .unwrap();
     assert_eq!(plain.sent, 0);
 
     server.state.lock().unwrap().failing.clear();
-    let retry = fivecents::execute(
+    let retry = run(
         &client,
         plan,
         &mut journal,
@@ -341,7 +344,6 @@ async fn retry_failed_resends_only_the_jobs_whose_hooks_failed() {
             retry_failed: true,
             ..options(4)
         },
-        &|_| {},
     )
     .await
     .unwrap();
@@ -366,7 +368,7 @@ async fn a_journal_in_use_by_another_run_is_refused_before_anything_is_sent() {
     assert!(first.load().unwrap().is_none());
     first.create(&plan).unwrap();
     let mut second = journal_in(&dir);
-    let err = fivecents::execute(&client, plan.clone(), &mut second, &options(4), &|_| {})
+    let err = run(&client, plan.clone(), &mut second, &options(4))
         .await
         .unwrap_err();
     match &err {
@@ -394,7 +396,7 @@ async fn a_journal_in_use_by_another_run_is_refused_before_anything_is_sent() {
     ));
 
     // The lock holder itself runs; a reader looks on without the lock meanwhile.
-    let report = fivecents::execute(&client, plan.clone(), &mut first, &options(4), &|_| {})
+    let report = run(&client, plan.clone(), &mut first, &options(4))
         .await
         .unwrap();
     assert_eq!(report.sent, 20);
@@ -406,9 +408,7 @@ async fn a_journal_in_use_by_another_run_is_refused_before_anything_is_sent() {
 
     // Once the holder is gone (a process that ends or dies releases it), the journal opens.
     drop(first);
-    let again = fivecents::execute(&client, plan, &mut second, &options(4), &|_| {})
-        .await
-        .unwrap();
+    let again = run(&client, plan, &mut second, &options(4)).await.unwrap();
     assert_eq!(again.sent, 0);
     assert!(again.complete());
     assert_eq!(server.resends().len(), 20);
@@ -456,15 +456,9 @@ async fn a_resume_needs_only_the_plans_kind_and_params_and_positions_are_checked
         items: Vec::new(),
         ..plan.clone()
     };
-    let report = fivecents::execute(
-        &client,
-        bare,
-        &mut FileJournal::new(&path),
-        &options(4),
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    let report = run(&client, bare, &mut FileJournal::new(&path), &options(4))
+        .await
+        .unwrap();
     assert_eq!((report.total, report.sent), (8, 5));
     assert!(report.complete());
     assert!(server.resends().values().all(|&n| n == 1));
@@ -480,15 +474,9 @@ async fn a_resume_needs_only_the_plans_kind_and_params_and_positions_are_checked
         "{view}"
     );
     std::fs::write(&damaged, text.replacen(r#""i":0"#, r#""i":99"#, 1)).unwrap();
-    let err = fivecents::execute(
-        &client,
-        plan,
-        &mut FileJournal::new(&damaged),
-        &options(4),
-        &|_| {},
-    )
-    .await
-    .unwrap_err();
+    let err = run(&client, plan, &mut FileJournal::new(&damaged), &options(4))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, RecoverError::Journal(JournalError::Corrupt { line, message, .. })
             if *line > 8 && message.contains("past the plan's 8 items")),
@@ -538,12 +526,11 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
     // Corrupt journal.
     let corrupt = dir.path().join("corrupt.jsonl");
     std::fs::write(&corrupt, "this is not a journal\n").unwrap();
-    let err = fivecents::execute(
+    let err = run(
         &client,
         plan.clone(),
         &mut FileJournal::new(&corrupt),
         &options(4),
-        &|_| {},
     )
     .await
     .unwrap_err();
@@ -562,7 +549,7 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
     let mut text = std::fs::read_to_string(&damaged).unwrap();
     text = text.replacen("\"t\":\"item\"", "\"t\":\"itme\"", 1);
     std::fs::write(&damaged, text).unwrap();
-    let err = fivecents::execute(&client, plan.clone(), &mut j, &options(4), &|_| {})
+    let err = run(&client, plan.clone(), &mut j, &options(4))
         .await
         .unwrap_err();
     assert!(
@@ -574,12 +561,11 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
     );
 
     // Unreadable (a directory) and unwritable (no such directory).
-    let err = fivecents::execute(
+    let err = run(
         &client,
         plan.clone(),
         &mut FileJournal::new(dir.path()),
         &options(4),
-        &|_| {},
     )
     .await
     .unwrap_err();
@@ -587,12 +573,11 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
         matches!(err, RecoverError::Journal(JournalError::Io { .. })),
         "{err}"
     );
-    let err = fivecents::execute(
+    let err = run(
         &client,
         plan.clone(),
         &mut FileJournal::new(dir.path().join("missing/dir/j.jsonl")),
         &options(4),
-        &|_| {},
     )
     .await
     .unwrap_err();
@@ -613,9 +598,7 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
     .await
     .unwrap();
     j.create(&other).unwrap();
-    let err = fivecents::execute(&client, plan, &mut j, &options(4), &|_| {})
-        .await
-        .unwrap_err();
+    let err = run(&client, plan, &mut j, &options(4)).await.unwrap_err();
     assert!(
         matches!(err, RecoverError::Journal(JournalError::OtherPlan { .. })),
         "{err}"
@@ -677,20 +660,18 @@ mod emulator {
             assert_eq!(plan.items.len(), 1);
             emu.inject("fivecents.resend_notification", fault.clone(), Some(1));
             let mut journal = hookspec_recover::MemoryJournal::default();
-            let first =
-                fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
-                    .await
-                    .unwrap();
+            let first = run(&client, plan.clone(), &mut journal, &options(1))
+                .await
+                .unwrap();
             assert_eq!(first.uncertain, 1, "{fault:?}");
             assert_eq!(resends(&emu), 1, "{fault:?}: the client did not retry it");
-            let again =
-                fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
-                    .await
-                    .unwrap();
+            let again = run(&client, plan.clone(), &mut journal, &options(1))
+                .await
+                .unwrap();
             assert_eq!(again.sent, 0);
             assert_eq!(again.uncertain_skipped, vec!["1234/0".to_owned()]);
             assert_eq!(resends(&emu), 1);
-            let forced = fivecents::execute(
+            let forced = run(
                 &client,
                 plan,
                 &mut journal,
@@ -698,7 +679,6 @@ mod emulator {
                     resend_uncertain: true,
                     ..options(1)
                 },
-                &|_| {},
             )
             .await
             .unwrap();
@@ -720,15 +700,13 @@ mod emulator {
             None,
         );
         let mut journal = hookspec_recover::MemoryJournal::default();
-        let first = fivecents::execute(&client, plan.clone(), &mut journal, &options(1), &|_| {})
+        let first = run(&client, plan.clone(), &mut journal, &options(1))
             .await
             .unwrap();
         assert_eq!(first.not_sent, 1);
         assert!(hook.bodies().is_empty());
         emu.clear_faults();
-        let second = fivecents::execute(&client, plan, &mut journal, &options(1), &|_| {})
-            .await
-            .unwrap();
+        let second = run(&client, plan, &mut journal, &options(1)).await.unwrap();
         assert_eq!(second.delivered, 1);
         assert_eq!(hook.bodies().len(), 1);
     }
@@ -739,9 +717,7 @@ mod emulator {
         hook.statuses.lock().unwrap().push(500);
         let plan = fivecents::plan(&client, &april()).await.unwrap();
         let mut journal = hookspec_recover::MemoryJournal::default();
-        let report = fivecents::execute(&client, plan, &mut journal, &options(1), &|_| {})
-            .await
-            .unwrap();
+        let report = run(&client, plan, &mut journal, &options(1)).await.unwrap();
         assert_eq!(report.failed, 1);
         assert_eq!(report.hooks[&hook.url()].failed, 1);
         assert_eq!(resends(&emu), 1);
