@@ -1,6 +1,7 @@
 //! The `hookspec` binary: every subcommand, both output modes, the exit codes, and the key
 //! never shown. Servers are on 127.0.0.1 only.
 
+use crate::{hookspec, run};
 use assert_cmd::Command;
 use hookspec_mock::{Emulator, RunningEmulator};
 use predicates::prelude::*;
@@ -8,20 +9,6 @@ use predicates::prelude::*;
 const ENDPOINT: &str = "6336cd2b5790c27875f70d96";
 const EVENT: &str = "63377e715790c27875f70dbd";
 const SECRET: &str = "sekrit-key-0xC0FFEE";
-
-fn hookspec() -> Command {
-    let mut cmd = Command::cargo_bin("hookspec").unwrap();
-    cmd.env_remove("HOOKSPEC_FIVECENTS_KEY")
-        .env_remove("HOOKSPEC_OMEGASTREAM_KEY");
-    cmd
-}
-
-/// Runs the command on a blocking thread so that an emulator in this runtime keeps serving.
-async fn run(mut cmd: Command) -> assert_cmd::assert::Assert {
-    tokio::task::spawn_blocking(move || cmd.assert())
-        .await
-        .unwrap()
-}
 
 /// `hookspec omegastream list-webhook-events` against `emu` with the right key.
 fn list_events_on(emu: &RunningEmulator) -> Command {

@@ -7,23 +7,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::{hookspec, run};
 use assert_cmd::Command;
 use axum::body::Bytes;
 use predicates::prelude::*;
 use serde_json::{Value, json};
-
-fn hookspec() -> Command {
-    let mut cmd = Command::cargo_bin("hookspec").unwrap();
-    cmd.env_remove("HOOKSPEC_FIVECENTS_KEY")
-        .env_remove("HOOKSPEC_OMEGASTREAM_KEY");
-    cmd
-}
-
-async fn run(mut cmd: Command) -> assert_cmd::assert::Assert {
-    tokio::task::spawn_blocking(move || cmd.assert())
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn dry_run_prints_the_plan_and_writes_nothing() {
