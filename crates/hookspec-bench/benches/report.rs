@@ -74,7 +74,7 @@ async fn overhead(opts: &Opts) {
     let (server, clients) = Clients::start().await;
     // Many short rounds: a burst of the machine's other work spoils a round or two, and the
     // median of the per-round ratios leaves those out (the totals keep them).
-    let (rounds, per_round): (u32, u32) = if opts.quick { (2, 50) } else { (50, 200) };
+    let (rounds, per_round): (u32, u32) = if opts.quick { (2, 50) } else { (150, 200) };
     println!(
         "\n### Request overhead, sequential ({rounds} interleaved rounds × {per_round} requests per variant)\n"
     );
@@ -140,7 +140,7 @@ async fn overhead(opts: &Opts) {
     let (rounds, per_round, conc) = if opts.quick {
         (2, 128, 64)
     } else {
-        (16, 2048, 64)
+        (32, 2048, 64)
     };
     let total = rounds * per_round;
     println!(
