@@ -472,7 +472,10 @@ fn read_response(
     // An `async` block using what it captures in place: an `async fn` would keep a second copy
     // of its arguments (the response's 136 bytes) in its state.
     async move {
-        if resp.content_length().is_some_and(|n| n > limit as u64) {
+        // The declared length, asked before any chunk is read: afterwards reqwest reports what
+        // is left of it (a buffer sized from that was too small for a body of three chunks or more).
+        let declared = resp.content_length();
+        if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_large(endpoint, limit));
         }
         let mut body = Gathered::Nothing;
@@ -489,7 +492,7 @@ fn read_response(
             body = match body {
                 Gathered::Nothing => Gathered::One(chunk),
                 Gathered::One(head) => {
-                    let declared = resp.content_length().and_then(|n| usize::try_from(n).ok());
+                    let declared = declared.and_then(|n| usize::try_from(n).ok());
                     let mut buf = BytesMut::with_capacity(declared.unwrap_or(len).max(len));
                     buf.extend_from_slice(&head);
                     buf.extend_from_slice(&chunk);
