@@ -119,8 +119,7 @@ async fn overhead(opts: &Opts) {
         }
         let n = f64::from(rounds * per_round);
         let rps = |d: Duration| n / d.as_secs_f64();
-        let (lo, hi) = median_interval(&per_round_ratios);
-        let r = median(per_round_ratios);
+        let (r, (lo, hi)) = median_and_interval(per_round_ratios);
         println!(
             "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {r:.3} ({}) | {lo:.3}–{hi:.3} | {:.3} |",
             rps(t[0]),
@@ -193,8 +192,7 @@ async fn overhead(opts: &Opts) {
             per_round_ratios.push(ratio(this[1], this[0]));
         }
         let rps = |d: Duration| total as f64 / d.as_secs_f64();
-        let (lo, hi) = median_interval(&per_round_ratios);
-        let r = median(per_round_ratios);
+        let (r, (lo, hi)) = median_and_interval(per_round_ratios);
         println!(
             "| {e:?} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {r:.3} ({}) | {lo:.3}–{hi:.3} | {:.3} | {} / {} / {} / {} |",
             rps(t[0]),
@@ -383,16 +381,15 @@ fn per_event(rounds: u32, per_round: u32, mut f: impl FnMut() -> usize) -> Durat
     best
 }
 
-/// A distribution-free 95 % confidence interval of the median of `xs` (from the order
+/// The median of `xs` and a distribution-free 95 % confidence interval of it (from the order
 /// statistics: the k-th smallest and k-th largest, k the largest rank with
-/// P(Binomial(n, ½) < k) ≤ 2.5 %). It says how far another run's median could land from this
-/// one if the rounds were all that varied; with few rounds it is the whole range.
-fn median_interval(xs: &[f64]) -> (f64, f64) {
-    let mut xs = xs.to_vec();
+/// P(Binomial(n, ½) < k) ≤ 2.5 %). The interval says how far another run's median could land
+/// from this one if the rounds were all that varied; with few rounds it is the whole range.
+fn median_and_interval(mut xs: Vec<f64>) -> (f64, (f64, f64)) {
     xs.sort_by(f64::total_cmp);
     let n = xs.len();
     if n == 0 {
-        return (f64::NAN, f64::NAN);
+        return (f64::NAN, (f64::NAN, f64::NAN));
     }
     // P(X = i) for X ~ Binomial(n, 1/2), accumulated while the tail stays within 2.5 %.
     let mut p = 0.5f64.powi(i32::try_from(n).unwrap_or(i32::MAX));
@@ -407,11 +404,15 @@ fn median_interval(xs: &[f64]) -> (f64, f64) {
         p *= (n - i) as f64 / (i + 1) as f64;
     }
     let k = k.max(1);
-    (xs[k - 1], xs[n - k])
+    (median_of_sorted(&xs), (xs[k - 1], xs[n - k]))
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
+    median_of_sorted(&xs)
+}
+
+fn median_of_sorted(xs: &[f64]) -> f64 {
     match xs.len() {
         0 => f64::NAN,
         n if n % 2 == 1 => xs[n / 2],
