@@ -4,6 +4,8 @@
 //!   memory, variants interleaved in one run);
 //! - `instructions`: the request overhead counted in instructions with callgrind, which does
 //!   not drift with the load of a shared machine;
+//! - `segments`: where a sequential request's time goes, stage by stage (`overhead-segments`,
+//!   built with `--cfg hookspec_probe` in `target/probe`);
 //! - `compile`: `cargo check` of crates generated from synthetic APIs of 10 to 1 000 endpoints;
 //! - `build`: clean `cargo build` and `cargo test --no-run` of the workspace, with the crates
 //!   that dominate (`--timings`);
@@ -16,12 +18,13 @@ use std::process::Command;
 use std::time::Instant;
 
 /// The sections, in the order they run.
-pub const SECTIONS: [&str; 8] = [
+pub const SECTIONS: [&str; 9] = [
     "overhead",
     "decode",
     "receive",
     "expansion",
     "instructions",
+    "segments",
     "compile",
     "build",
     "recovery",
@@ -61,6 +64,29 @@ pub fn run(root: &Path, sections: &[String], quick: bool) -> Result<(), String> 
     }
     if wants("instructions") {
         instructions(root, quick)?;
+    }
+    if wants("segments") {
+        // The stage probe exists only with this cfg; its own target directory keeps the
+        // ordinary build's cache (RUSTFLAGS would otherwise rebuild everything, twice).
+        let mut cmd = cargo(root);
+        let flags = match std::env::var("RUSTFLAGS") {
+            Ok(f) if !f.trim().is_empty() => format!("{f} --cfg hookspec_probe"),
+            _ => "--cfg hookspec_probe".to_owned(),
+        };
+        cmd.env("RUSTFLAGS", flags).args([
+            "run",
+            "-q",
+            "--release",
+            "--target-dir",
+            "target/probe",
+            "-p",
+            "hookspec-bench",
+            "--bin",
+            "overhead-segments",
+            "--",
+            if quick { "5" } else { "100" },
+        ]);
+        status(cmd)?;
     }
     if wants("compile") {
         compile_scaling(root, quick)?;

@@ -369,12 +369,18 @@ pub async fn call(c: &Clients, v: Variant, e: Endpoint) {
                             .expect("json"),
                     ),
             };
-            let resp = rb
-                .header("authorization", "Bearer t")
-                .send()
-                .await
-                .expect("send");
+            let request = rb.header("authorization", "Bearer t");
+            #[cfg(hookspec_probe)]
+            hookspec::__probe::mark(hookspec::__probe::Stage::Built);
+            let sending = request.send();
+            #[cfg(hookspec_probe)]
+            hookspec::__probe::mark(hookspec::__probe::Stage::Sending);
+            let resp = sending.await.expect("send");
+            #[cfg(hookspec_probe)]
+            hookspec::__probe::mark(hookspec::__probe::Stage::Head);
             let bytes = resp.bytes().await.expect("body");
+            #[cfg(hookspec_probe)]
+            hookspec::__probe::mark(hookspec::__probe::Stage::Body);
             decode_hand(e, &bytes, v == Variant::HandModels);
         }
         (Variant::Hyper, e) => {

@@ -41,6 +41,11 @@ pub mod webhooks;
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(hookspec_probe)]
+#[doc(hidden)]
+#[path = "probe.rs"]
+pub mod __probe;
+
 pub use error::{
     ApiError, DecodeError, Delivery, Error, InvalidRequest, TransportError, TransportErrorKind,
 };

@@ -403,10 +403,17 @@ impl ClientCore {
         endpoint: &'static EndpointMeta,
         req: &RequestParts,
     ) -> impl Future<Output = Result<RawResponse, TransportError>> + Send + 'static {
-        let sending = self.request(endpoint, req).send();
+        let request = self.request(endpoint, req);
+        #[cfg(hookspec_probe)]
+        crate::__probe::mark(crate::__probe::Stage::Built);
+        let sending = request.send();
         let limit = self.inner.config.max_body_bytes;
         async move {
+            #[cfg(hookspec_probe)]
+            crate::__probe::mark(crate::__probe::Stage::Sending);
             let resp = sending.await.map_err(|e| transport_error(endpoint.id, e))?;
+            #[cfg(hookspec_probe)]
+            crate::__probe::mark(crate::__probe::Stage::Head);
             read_response(endpoint.id, resp, limit).await
         }
     }
@@ -504,6 +511,8 @@ fn read_response(
                 }
             };
         }
+        #[cfg(hookspec_probe)]
+        crate::__probe::mark(crate::__probe::Stage::Body);
         Ok(RawResponse {
             status: resp.status(),
             headers: std::mem::take(resp.headers_mut()),
