@@ -170,19 +170,24 @@ async fn slow_headers_within_the_timeout_succeed_and_beyond_it_time_out() {
     assert_eq!(transport(&err).kind, TransportErrorKind::Timeout);
 }
 
-/// The client's attempt timeout holds whether hookspec built the HTTP client or the caller
-/// brought one (whose own settings hookspec does not rely on).
+/// The client's attempt timeout holds whether hookspec built the HTTP client, from scratch or
+/// from the caller's builder, or the caller brought one (whose own settings hookspec does not
+/// rely on).
 #[tokio::test]
 async fn the_clients_attempt_timeout_holds_on_its_own_http_client_and_on_a_callers() {
-    for own in [true, false] {
+    for own in ["hookspec's", "from the caller's builder", "the caller's"] {
         let server =
             Scripted::start(vec![Step::SlowHeaders(Duration::from_millis(400), EVENTS)]).await;
         let mut builder = omegastream::Client::builder()
             .base_url(server.url())
             .credentials("tok")
             .attempt_timeout(Duration::from_millis(100));
-        if !own {
-            builder = builder.http_client(hookspec::reqwest::Client::new());
+        match own {
+            "from the caller's builder" => {
+                builder = builder.http_client_builder(hookspec::reqwest::Client::builder());
+            }
+            "the caller's" => builder = builder.http_client(hookspec::reqwest::Client::new()),
+            _ => {}
         }
         let started = Instant::now();
         let err = builder

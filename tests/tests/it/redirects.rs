@@ -103,3 +103,75 @@ async fn a_non_redirect_status_has_no_redirect_location() {
     let events = client.list_webhook_events("abc").await.unwrap();
     assert!(events.is_empty());
 }
+
+/// The resend request of these tests.
+fn resend() -> ResendNotificationRequest {
+    ResendNotificationRequest {
+        zoneid: 1234,
+        job: JobSelector::Index(0),
+    }
+}
+
+/// A server that redirects every request (307) to `other`'s resend path.
+async fn redirecting_to(other: &Recorder) -> Recorder {
+    Recorder::start(vec![redirect(
+        307,
+        other.url("/transcoding/notifications/resend"),
+    )])
+    .await
+}
+
+#[tokio::test]
+async fn a_callers_reqwest_builder_keeps_its_settings_and_gets_hookspecs_policies() {
+    let other = Recorder::start(vec![Reply::json(200, "[]")]).await;
+    let origin = redirecting_to(&other).await;
+    // reqwest's default redirect policy (follow up to 10) and a setting of the caller's own.
+    let mut mine = reqwest::header::HeaderMap::new();
+    mine.insert("x-app", reqwest::header::HeaderValue::from_static("mine"));
+    let client = fivecents::Client::builder()
+        .base_url(origin.url(""))
+        .credentials(KEY)
+        .http_client_builder(reqwest::Client::builder().default_headers(mine))
+        .user_agent("my-app/2.0")
+        .build()
+        .unwrap();
+    let err = client
+        .resend_notification(&resend())
+        .await
+        .expect_err("the redirect is not followed");
+    assert_eq!(err.as_api().expect("an Api error").status.as_u16(), 307);
+    let seen = origin.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].header("x-api-key"), KEY);
+    assert_eq!(seen[0].header("x-app"), "mine", "the builder's own setting");
+    assert_eq!(
+        seen[0].header("user-agent"),
+        "my-app/2.0",
+        "hookspec's setting"
+    );
+    assert!(
+        other.requests().is_empty(),
+        "the other origin received {:?}",
+        other.requests()
+    );
+}
+
+/// What `http_client`'s documentation warns of, checked so that the warning stays true: a
+/// `reqwest::Client` brought as it is follows its own redirect policy, and reqwest's default
+/// one carries a custom credential header to another origin.
+#[tokio::test]
+async fn a_client_brought_as_it_is_follows_its_own_redirect_policy() {
+    let other = Recorder::start(vec![Reply::json(200, "[]")]).await;
+    let origin = redirecting_to(&other).await;
+    let client = fivecents::Client::builder()
+        .base_url(origin.url(""))
+        .credentials(KEY)
+        .http_client(reqwest::Client::new())
+        .build()
+        .unwrap();
+    let calls = client.resend_notification(&resend()).await.unwrap();
+    assert!(calls.is_empty());
+    let followed = other.requests();
+    assert_eq!(followed.len(), 1);
+    assert_eq!(followed[0].header("x-api-key"), KEY);
+}

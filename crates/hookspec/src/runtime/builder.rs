@@ -70,12 +70,22 @@ pub trait FromCore: Sized {
     fn from_core(core: ClientCore) -> Self;
 }
 
+/// Where a client's `reqwest::Client` comes from.
+enum Http {
+    /// hookspec builds it.
+    Own,
+    /// The caller's client, used as it is.
+    Client(reqwest::Client),
+    /// The caller's builder, finished with hookspec's policies (boxed: it is large).
+    Builder(Box<reqwest::ClientBuilder>),
+}
+
 /// Builds a generated client: base URL, credentials, HTTP client, timeouts, limits.
 pub struct ClientBuilder<C> {
     api: &'static ApiMeta,
     base_url: Option<String>,
     credentials: Option<SecretString>,
-    http: Option<reqwest::Client>,
+    http: Http,
     config: Config,
     rate_limit_set: bool,
     allow_insecure_http: bool,
@@ -90,6 +100,14 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field(
                 "credentials",
                 &self.credentials.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field(
+                "http_client",
+                &match self.http {
+                    Http::Own => "built by hookspec",
+                    Http::Client(_) => "the caller's, as it is",
+                    Http::Builder(_) => "the caller's builder, with hookspec's policies",
+                },
             )
             .field("config", &self.config)
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -123,7 +141,7 @@ impl<C> ClientBuilder<C> {
             api,
             base_url: None,
             credentials: None,
-            http: None,
+            http: Http::Own,
             config: Config::default(),
             rate_limit_set: false,
             allow_insecure_http: false,
@@ -143,21 +161,36 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Brings your own `reqwest::Client` (connection pool, proxy, TLS settings). The connect
-    /// timeout is then the client's own, and so is its redirect policy: build it with
-    /// `.redirect(reqwest::redirect::Policy::none())`, as hookspec builds its own, or a
+    /// Builds the `reqwest::Client` from your `reqwest::ClientBuilder`: its proxies, root
+    /// certificates, TLS backend, HTTP/2 and pool settings stay yours, and hookspec sets over
+    /// them what its guarantees rest on — redirects never followed (a credential header never
+    /// reaches another origin), reqwest's own retries off (every re-send is hookspec's
+    /// decision), and this builder's [`connect_timeout`](Self::connect_timeout) and
+    /// [`user_agent`](Self::user_agent). The way to customise the HTTP client; replaces an
+    /// earlier [`http_client`](Self::http_client).
+    pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Http::Builder(Box::new(builder));
+        self
+    }
+
+    /// Brings your own `reqwest::Client`, used as it is (e.g. one pool shared with the rest of
+    /// your application). Prefer [`http_client_builder`](Self::http_client_builder): here the
+    /// connect timeout, the User-Agent and the redirect policy are the client's own, so build it
+    /// with `.redirect(reqwest::redirect::Policy::none())`, as hookspec builds its own, or a
     /// redirect may carry a credential header (such as `X-API-Key`, which reqwest does not
     /// strip) to another origin. Its retry policy stays its own too: reqwest's default re-sends
     /// a request an HTTP/2 server refused unprocessed before hookspec sees it (hookspec's own
     /// clients leave that to hookspec's retries, see [`Delivery::NotSent`](crate::Delivery)).
+    /// Replaces an earlier [`http_client_builder`](Self::http_client_builder).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.http = Http::Client(client);
         self
     }
 
     /// The `User-Agent` header of the requests (default `hookspec/<version>`): name your
-    /// application, as some APIs ask. Applies when hookspec builds the `reqwest::Client`; a
-    /// client brought with [`http_client`](Self::http_client) keeps its own.
+    /// application, as some APIs ask. Applies when hookspec builds the `reqwest::Client`
+    /// (from a builder of yours too); a client brought with [`http_client`](Self::http_client)
+    /// keeps its own.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.config.user_agent = user_agent.into();
         self
@@ -230,25 +263,14 @@ impl<C> ClientBuilder<C> {
             )),
         };
         let http = match self.http {
-            Some(http) => http,
-            None => {
-                let builder = reqwest::Client::builder()
-                    .connect_timeout(self.config.connect_timeout)
-                    .user_agent(user_agent(&self.config.user_agent)?)
-                    // Never follow a redirect: a custom credential header (`X-API-Key`) would
-                    // go to whatever origin the `Location` names. A 3xx is an `Error::Api`.
-                    .redirect(reqwest::redirect::Policy::none())
-                    // Every re-send is hookspec's decision (idempotency, budget, deadline,
-                    // attempts counted), HTTP/2's "refused unprocessed" included
-                    // (`transport_error`). reqwest's own policy would also clone every request
-                    // (headers and all) in case the server refuses it.
-                    .retry(reqwest::retry::never().max_retries_per_request(0));
+            Http::Client(http) => http,
+            Http::Own => {
+                let builder = with_policies(reqwest::Client::builder(), &self.config)?;
                 #[cfg(feature = "rustls")]
                 let builder = builder.tls_backend_preconfigured(tls_config()?);
-                builder.build().map_err(|e| {
-                    InvalidRequest::new(None, format!("cannot build the HTTP client: {e}"))
-                })?
+                finish_http(builder)?
             }
+            Http::Builder(builder) => finish_http(with_policies(*builder, &self.config)?)?,
         };
         let mut config = self.config;
         if !self.rate_limit_set {
@@ -267,6 +289,29 @@ impl<C> ClientBuilder<C> {
             }),
         })
     }
+}
+
+/// What the `reqwest::Client`s hookspec builds always have, whoever started the builder.
+fn with_policies(
+    builder: reqwest::ClientBuilder,
+    config: &Config,
+) -> Result<reqwest::ClientBuilder, InvalidRequest> {
+    Ok(builder
+        .connect_timeout(config.connect_timeout)
+        .user_agent(user_agent(&config.user_agent)?)
+        // Never follow a redirect: a custom credential header (`X-API-Key`) would go to
+        // whatever origin the `Location` names. A 3xx is an `Error::Api`.
+        .redirect(reqwest::redirect::Policy::none())
+        // Every re-send is hookspec's decision (idempotency, budget, deadline, attempts
+        // counted), HTTP/2's "refused unprocessed" included (`transport_error`). reqwest's own
+        // policy would also clone every request (headers and all) in case the server refuses it.
+        .retry(reqwest::retry::never().max_retries_per_request(0)))
+}
+
+fn finish_http(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, InvalidRequest> {
+    builder
+        .build()
+        .map_err(|e| InvalidRequest::new(None, format!("cannot build the HTTP client: {e}")))
 }
 
 trait FromStaticLower: Sized {
