@@ -18,25 +18,44 @@ fn redirect(status: u16, location: String) -> Reply {
     }
 }
 
+/// The resend request of these tests.
+fn resend() -> ResendNotificationRequest {
+    ResendNotificationRequest {
+        zoneid: 1234,
+        job: JobSelector::Index(0),
+    }
+}
+
+/// A server that redirects every request (`status`) to `other`'s resend path.
+async fn redirecting_to(other: &Recorder, status: u16) -> Recorder {
+    Recorder::start(vec![redirect(
+        status,
+        other.url("/transcoding/notifications/resend"),
+    )])
+    .await
+}
+
+/// `other` received no request (no credential reached it).
+fn assert_untouched(other: &Recorder) {
+    assert!(
+        other.requests().is_empty(),
+        "the other origin received {:?}",
+        other.requests()
+    );
+}
+
 #[tokio::test]
 async fn a_redirect_to_another_origin_is_an_api_error_and_the_key_stays_home() {
     let other = Recorder::start(vec![Reply::json(200, "[]")]).await;
     for status in [301, 302, 303, 307, 308] {
-        let origin = Recorder::start(vec![redirect(
-            status,
-            other.url("/transcoding/notifications/resend"),
-        )])
-        .await;
+        let origin = redirecting_to(&other, status).await;
         let client = fivecents::Client::builder()
             .base_url(origin.url(""))
             .credentials(KEY)
             .build()
             .unwrap();
         let err = client
-            .resend_notification(&ResendNotificationRequest {
-                zoneid: 1234,
-                job: JobSelector::Index(0),
-            })
+            .resend_notification(&resend())
             .await
             .expect_err("a redirect is not a success");
         let api = err.as_api().expect("an Api error");
@@ -51,11 +70,7 @@ async fn a_redirect_to_another_origin_is_an_api_error_and_the_key_stays_home() {
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].header("x-api-key"), KEY);
     }
-    assert!(
-        other.requests().is_empty(),
-        "the other origin received {:?}",
-        other.requests()
-    );
+    assert_untouched(&other);
 }
 
 #[tokio::test]
@@ -104,27 +119,10 @@ async fn a_non_redirect_status_has_no_redirect_location() {
     assert!(events.is_empty());
 }
 
-/// The resend request of these tests.
-fn resend() -> ResendNotificationRequest {
-    ResendNotificationRequest {
-        zoneid: 1234,
-        job: JobSelector::Index(0),
-    }
-}
-
-/// A server that redirects every request (307) to `other`'s resend path.
-async fn redirecting_to(other: &Recorder) -> Recorder {
-    Recorder::start(vec![redirect(
-        307,
-        other.url("/transcoding/notifications/resend"),
-    )])
-    .await
-}
-
 #[tokio::test]
 async fn a_callers_reqwest_builder_keeps_its_settings_and_gets_hookspecs_policies() {
     let other = Recorder::start(vec![Reply::json(200, "[]")]).await;
-    let origin = redirecting_to(&other).await;
+    let origin = redirecting_to(&other, 307).await;
     // reqwest's default redirect policy (follow up to 10) and a setting of the caller's own.
     let mut mine = reqwest::header::HeaderMap::new();
     mine.insert("x-app", reqwest::header::HeaderValue::from_static("mine"));
@@ -149,11 +147,7 @@ async fn a_callers_reqwest_builder_keeps_its_settings_and_gets_hookspecs_policie
         "my-app/2.0",
         "hookspec's setting"
     );
-    assert!(
-        other.requests().is_empty(),
-        "the other origin received {:?}",
-        other.requests()
-    );
+    assert_untouched(&other);
 }
 
 /// What `http_client`'s documentation warns of, checked so that the warning stays true: a
@@ -162,7 +156,7 @@ async fn a_callers_reqwest_builder_keeps_its_settings_and_gets_hookspecs_policie
 #[tokio::test]
 async fn a_client_brought_as_it_is_follows_its_own_redirect_policy() {
     let other = Recorder::start(vec![Reply::json(200, "[]")]).await;
-    let origin = redirecting_to(&other).await;
+    let origin = redirecting_to(&other, 307).await;
     let client = fivecents::Client::builder()
         .base_url(origin.url(""))
         .credentials(KEY)
