@@ -168,6 +168,22 @@ impl<C> ClientBuilder<C> {
     /// decision), and this builder's [`connect_timeout`](Self::connect_timeout) and
     /// [`user_agent`](Self::user_agent). The way to customise the HTTP client; replaces an
     /// earlier [`http_client`](Self::http_client).
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use hookspec::reqwest;
+    ///
+    /// // Through a corporate proxy; redirects are still never followed.
+    /// let client = hookspec::fivecents::Client::builder()
+    ///     .credentials("your-api-key")
+    ///     .http_client_builder(
+    ///         reqwest::Client::builder().proxy(reqwest::Proxy::https("http://proxy.internal:3128")?),
+    ///     )
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
         self.http = Http::Builder(Box::new(builder));
         self

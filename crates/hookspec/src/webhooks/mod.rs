@@ -4,7 +4,8 @@
 //! `Event` enum (one variant per event type, typed data, `Unknown` for types the spec does not
 //! know), `parse(&HeaderMap, &[u8])` and a [`Receiver`] for settings (secrets, limits). They
 //! take headers and bytes, so they work under any HTTP framework; the `axum` feature adds an
-//! extractor ([`Webhook`]).
+#![cfg_attr(feature = "axum", doc = "extractor ([`Webhook`]).")]
+#![cfg_attr(not(feature = "axum"), doc = "extractor (`Webhook`).")]
 //!
 //! ```
 //! use hookspec::omegastream::webhooks::{self, Event};
