@@ -57,6 +57,14 @@ pub(crate) fn is_snake_ident(s: &str) -> bool {
         && s != "_"
 }
 
+/// A name the generated code also spells in UpperCamelCase and SHOUTY_SNAKE_CASE (an API's
+/// module, an endpoint's function, builder and metadata, an untagged event's variant): a
+/// snake_case identifier that starts with a letter (`_1` or `__` has no such forms) and is not
+/// a keyword.
+pub(crate) fn is_item_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase()) && is_snake_ident(s) && !is_keyword(s)
+}
+
 const KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
     "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",

@@ -552,6 +552,40 @@ fn endpoint_names_taken_by_the_client() {
     );
 }
 
+/// Names the generated code also spells in UpperCamelCase (the builder, a variant) and
+/// SHOUTY_SNAKE_CASE (the metadata) must start with a letter: `_1` has no such forms.
+#[test]
+fn item_names_start_with_a_letter() {
+    for name in ["_1", "__", "_2fa_setup"] {
+        assert_eq!(
+            diagnostics_of(
+                BROKEN_API,
+                &[("a.toml", &format!("name = \"{name}\"\n{GET_JSON}"))]
+            ),
+            [format!(
+                "api-specs/broken/a.toml:1:8: endpoint name `{name}` must be a snake_case identifier that starts with a letter"
+            )],
+        );
+    }
+    assert_eq!(
+        diagnostics_of(BROKEN_API, &[("_1.toml", GET_JSON)]),
+        [
+            "api-specs/broken/_1.toml:1:1: file name `_1` is not a snake_case identifier that starts with a letter; set `name`"
+        ],
+    );
+    for name in ["type", "_x"] {
+        assert_eq!(
+            diagnostics_of(
+                &BROKEN_API.replace("\"broken\"", &format!("\"{name}\"")),
+                &[("a.toml", GET_JSON)]
+            ),
+            [format!(
+                "api-specs/broken/api.toml:1:8: API name `{name}` must be a snake_case identifier that starts with a letter and is not a keyword (it names the generated module)"
+            )],
+        );
+    }
+}
+
 #[test]
 fn endpoint_names_that_collide_in_generated_code() {
     assert_eq!(

@@ -214,6 +214,15 @@ id_field = "name"
             "api-specs/t/webhooks.toml:2:9: the event of an untagged envelope needs a snake_case name",
         ],
     );
+    // Its variant is named after it: `_1` has no UpperCamelCase form, unless `rust_name` gives one.
+    assert_reports_exactly(
+        r#"envelope = "array<Thing>"
+[events._1]
+"#,
+        &[
+            "api-specs/t/webhooks.toml:2:9: the event of an untagged envelope needs a snake_case name that starts with a letter (or a `rust_name` for its variant), not `_1`",
+        ],
+    );
     // Examples are checked once everything else is right, at the offending value.
     assert_reports_exactly(
         r#"envelope = "array<Thing>"

@@ -7,7 +7,7 @@ use super::items::{read_example, read_models_and_enums};
 use super::validate::{check_base_url, is_header_name};
 use crate::model::*;
 use crate::reader::{Cx, TableReader};
-use crate::types::is_snake_ident;
+use crate::types::is_item_name;
 
 /// The API file's own settings; its models and enums go into [`State`].
 pub(super) struct ApiHeader {
@@ -31,11 +31,14 @@ pub(super) fn read_api_header(
     let pos = cx.pos(&(0..0));
     let name = t.required_string(cx, "name", "the API file");
     if let Some(n) = &name
-        && !is_snake_ident(n.get_ref())
+        && !is_item_name(n.get_ref())
     {
         cx.error(
             &n.span(),
-            format!("API name `{}` must be a snake_case identifier", n.get_ref()),
+            format!(
+                "API name `{}` must be a snake_case identifier that starts with a letter and is not a keyword (it names the generated module)",
+                n.get_ref()
+            ),
         );
     }
     let title = t.string(cx, "title");

@@ -12,7 +12,7 @@ use super::names::snake_rust_name;
 use super::validate::{check_param_names, check_path_params, is_header_name};
 use crate::model::*;
 use crate::reader::{Cx, TableReader};
-use crate::types::{is_keyword, is_snake_ident, rust_ident};
+use crate::types::{is_item_name, is_snake_ident, rust_ident};
 
 /// An endpoint file: one HTTP endpoint, and the models and enums it declares.
 pub(super) fn read_endpoint(
@@ -92,7 +92,8 @@ pub(super) fn read_endpoint(
     })
 }
 
-/// `name`, or else the file name without `.toml`; either must be a snake_case identifier.
+/// `name`, or else the file name without `.toml`; either must be a snake_case identifier that
+/// starts with a letter (the builder's and the metadata's names are derived from it).
 fn read_endpoint_name(
     cx: &mut Cx<'_>,
     t: &mut TableReader<'_, '_>,
@@ -105,15 +106,19 @@ fn read_endpoint_name(
         .unwrap_or_default();
     let name = t.string(cx, "name");
     let name_str = name.as_ref().map_or(stem.clone(), |n| n.get_ref().clone());
-    if !is_snake_ident(&name_str) || is_keyword(&name_str) {
+    if !is_item_name(&name_str) {
         match &name {
             Some(n) => cx.error(
                 &n.span(),
-                format!("endpoint name `{name_str}` must be a snake_case identifier"),
+                format!(
+                    "endpoint name `{name_str}` must be a snake_case identifier that starts with a letter"
+                ),
             ),
             None => cx.error_at(
                 pos.clone(),
-                format!("file name `{stem}` is not a snake_case identifier; set `name`"),
+                format!(
+                    "file name `{stem}` is not a snake_case identifier that starts with a letter; set `name`"
+                ),
             ),
         }
     }

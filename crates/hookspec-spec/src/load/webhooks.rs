@@ -330,10 +330,15 @@ pub(super) fn resolve_webhooks(st: &mut State, p: PendingWebhooks) -> Option<Web
             }
             match p.events.as_slice() {
                 [pe] => {
-                    if !is_snake_ident(&pe.name) {
+                    // Its variant is the name in UpperCamelCase unless `rust_name` says otherwise:
+                    // `_1` has no such form.
+                    if !is_snake_ident(&pe.name)
+                        || (pe.rust_name.is_none()
+                            && !pe.name.starts_with(|c: char| c.is_ascii_lowercase()))
+                    {
                         st.diags.push(Diagnostic::new(
                             pe.pos.clone(),
-                            format!("the event of an untagged envelope needs a snake_case name, not `{}`", pe.name),
+                            format!("the event of an untagged envelope needs a snake_case name that starts with a letter (or a `rust_name` for its variant), not `{}`", pe.name),
                         ));
                     }
                     if pe.data.is_some() {
