@@ -354,20 +354,39 @@ fn print_plan(plan: &Plan, json: bool) -> Result<(), Failure> {
     ))
 }
 
-/// The command line that resumes this run.
+/// The command line that resumes this run: this one, with the journal named, and without the
+/// API key (the message names the environment variable to set instead).
 fn resume_command(journal: &Path) -> String {
-    let mut args: Vec<String> = std::env::args().collect();
+    resume_args(std::env::args().collect(), journal)
+}
+
+fn resume_args(mut args: Vec<String>, journal: &Path) -> String {
     if let Some(first) = args.first_mut() {
         *first = "hookspec".into();
     }
-    if !args
+    // The key is a credential: never echoed, even where the user typed it.
+    let mut had_key = false;
+    let mut kept = Vec::with_capacity(args.len());
+    let mut rest = args.into_iter();
+    while let Some(a) = rest.next() {
+        if a == "--key" {
+            had_key = true;
+            rest.next();
+        } else if a.starts_with("--key=") {
+            had_key = true;
+        } else {
+            kept.push(a);
+        }
+    }
+    if !kept
         .iter()
         .any(|a| a == "--journal" || a.starts_with("--journal="))
     {
-        args.push("--journal".into());
-        args.push(journal.display().to_string());
+        kept.push("--journal".into());
+        kept.push(journal.display().to_string());
     }
-    args.iter()
+    let line = kept
+        .iter()
         .map(|a| {
             if a.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c))
@@ -378,7 +397,14 @@ fn resume_command(journal: &Path) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    match kept.get(1) {
+        Some(api) if had_key => format!(
+            "{line}\n  (the API key left out: set {} to it)",
+            key_env(api)
+        ),
+        _ => line,
+    }
 }
 
 fn progress_bar() -> Option<ProgressBar> {
@@ -759,6 +785,8 @@ pub(crate) fn journal(m: &ArgMatches) -> Result<(), Failure> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     #[test]
@@ -792,5 +820,54 @@ mod tests {
             assert_eq!(parse_time(s), Ok(t), "{s}");
         }
         assert!(parse_time("April 1st").is_err());
+    }
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|a| (*a).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_resume_command_never_echoes_the_key() {
+        let journal = Path::new("j.jsonl");
+        for given in [
+            &[
+                "/bin/hookspec",
+                "fivecents",
+                "recover",
+                "--key",
+                "s3cret value",
+                "--zone",
+                "7",
+            ][..],
+            &[
+                "hookspec",
+                "fivecents",
+                "recover",
+                "--key=s3cret value",
+                "--zone",
+                "7",
+            ][..],
+        ] {
+            assert_eq!(
+                resume_args(args(given), journal),
+                "hookspec fivecents recover --zone 7 --journal j.jsonl\n  (the API key left out: set HOOKSPEC_FIVECENTS_KEY to it)"
+            );
+        }
+        // Without a key on the command line: the command alone, the journal kept as given.
+        assert_eq!(
+            resume_args(
+                args(&[
+                    "hookspec",
+                    "omegastream",
+                    "replay",
+                    "--journal",
+                    "my j.jsonl",
+                    "--type",
+                    "a b"
+                ]),
+                journal
+            ),
+            "hookspec omegastream replay --journal 'my j.jsonl' --type 'a b'"
+        );
     }
 }

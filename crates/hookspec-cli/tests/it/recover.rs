@@ -291,6 +291,9 @@ async fn ctrl_c_waits_for_in_flight_items_and_prints_the_resume_command() {
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains("resume with:"), "{stderr}");
     assert!(stderr.contains("--journal"), "{stderr}");
+    // The key given with `--key` is a credential: not echoed in the command to resume with.
+    assert!(!stderr.contains("--key"), "{stderr}");
+    assert!(stderr.contains("set HOOKSPEC_FIVECENTS_KEY"), "{stderr}");
     let sent_before = counts.lock().unwrap().len();
     assert!(sent_before < 15);
     // Nothing was left uncertain: the in-flight items were waited for.
