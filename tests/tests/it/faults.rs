@@ -210,6 +210,65 @@ async fn the_clients_attempt_timeout_holds_on_its_own_http_client_and_on_a_calle
     }
 }
 
+/// An attempt whose deadline arms the client's timer while the task's cooperative budget is
+/// spent — in `block_on` of a multi-thread runtime (`#[tokio::main]`), where tokio then wakes
+/// the timer's waker at once, on the same thread — still times out, and does not hang: the
+/// timer used to be polled (and so, here, woken) under the lock its waker takes.
+#[test]
+fn an_attempt_started_with_the_tasks_budget_spent_times_out_and_does_not_hang() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    // On a thread of its own: a hang fails the test instead of stalling the suite.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let outcome = rt.block_on(async {
+            let server =
+                Scripted::start(vec![Step::SlowHeaders(Duration::from_millis(800), EVENTS)]).await;
+            let client = omegastream::Client::builder()
+                .base_url(server.url())
+                .credentials("tok")
+                .attempt_timeout(Duration::from_millis(100))
+                .build()
+                .unwrap();
+            let started = Instant::now();
+            let mut call = Box::pin(
+                client
+                    .list_webhook_events_builder("w")
+                    .max_attempts(1)
+                    .send(),
+            );
+            let mut first = true;
+            let result = std::future::poll_fn(|cx| {
+                if std::mem::take(&mut first) {
+                    // Spend the budget of this poll, then start the call in it.
+                    loop {
+                        let mut spend = Box::pin(tokio::task::consume_budget());
+                        if spend.as_mut().poll(cx).is_pending() {
+                            break;
+                        }
+                    }
+                }
+                call.as_mut().poll(cx)
+            })
+            .await;
+            (result.map(|_| ()), started.elapsed())
+        });
+        let _ = tx.send(outcome);
+    });
+    let (result, took) = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the call hung: its attempt timer deadlocked");
+    let err = result.expect_err("the attempt must time out");
+    assert_eq!(transport(&err).kind, TransportErrorKind::Timeout, "{err}");
+    assert!(
+        took < Duration::from_millis(700),
+        "cut at the attempt timeout, not when the answer came: {took:?}"
+    );
+}
+
 /// Waits until `server` has received `n` requests (bounded).
 async fn until_hits(server: &Scripted, n: usize) {
     let start = Instant::now();

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 
 use tokio::runtime::{Handle, Id};
+use tokio::task::Unconstrained;
 use tokio::time::{Instant, Sleep};
 
 /// The deadlines of one client's attempts in flight, and its timer.
@@ -45,7 +46,7 @@ struct Entry {
 struct Timer {
     runtime: Id,
     /// Held to stay registered with the time driver: dropping it cancels the timer.
-    _sleep: Pin<Box<Sleep>>,
+    _sleep: Pin<Box<Unconstrained<Sleep>>>,
     /// When it fires; `None`: it fired, or found its instant past, and is not armed.
     armed: Option<Instant>,
 }
@@ -140,7 +141,13 @@ impl Deadlines {
         }
         // A new timer rather than `Sleep::reset` of the old one: a reset to an instant already
         // past calls the old one's waker (the alarm, which takes this lock) at once.
-        let mut sleep = Box::pin(tokio::time::sleep_until(deadline));
+        // Exempt from the task's cooperative budget: with the budget spent, a `Sleep` is not
+        // registered and tokio wakes its waker instead — at once, on this thread, where no
+        // scheduler can defer the wake-up (`block_on` of a multi-thread runtime) — and the
+        // alarm's `fire` would take this lock again: a deadlock.
+        let mut sleep = Box::pin(tokio::task::unconstrained(tokio::time::sleep_until(
+            deadline,
+        )));
         let alarm = Waker::from(Arc::new(Alarm(Arc::downgrade(self))));
         let passed = sleep
             .as_mut()
