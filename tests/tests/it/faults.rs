@@ -617,6 +617,98 @@ async fn a_rate_limit_wait_longer_than_the_call_timeout_fails_without_sending() 
     assert_eq!(server.hits(), 1);
 }
 
+/// A retry the rate limit cannot fit into the call's time is not waited for: the answer that
+/// called for it stands (it used to be dropped for a timeout at the end of the call's time).
+#[tokio::test]
+async fn a_retry_the_rate_limit_cannot_fit_returns_the_last_answer_at_once() {
+    let server = Scripted::start(vec![Step::status(503, r#"{"message":"busy"}"#)]).await;
+    let client = omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .retry_policy(fast_retries())
+        .rate_limit(Some(RateLimit {
+            requests: 1,
+            per_seconds: 60,
+        }))
+        .timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.list_webhook_events("w").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+    assert_eq!(server.hits(), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "not held to the call timeout: {:?}",
+        started.elapsed()
+    );
+}
+
+/// An idempotent call whose first attempt may have been delivered (the connection reset after
+/// the request went out) and whose retries could not connect may still have had its effect:
+/// the final error says so (it used to say what the last attempt alone said: not sent).
+#[tokio::test]
+async fn a_call_whose_first_attempt_may_have_been_delivered_says_so_after_failed_retries() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf).await;
+        // Nothing listens any more: the retries are refused.
+        drop(listener);
+        stream.set_zero_linger().unwrap();
+        drop(stream);
+    });
+    let client = omegastream::Client::builder()
+        .base_url(url)
+        .credentials("tok")
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    let err = client.delete_webhook_endpoint("w").await.unwrap_err();
+    let t = transport(&err);
+    assert_eq!(t.kind, TransportErrorKind::Connect, "{err}");
+    assert_eq!(t.attempts, 3, "{err}");
+    assert_eq!(t.delivery, Delivery::MaybeSent, "{err}");
+    assert!(err.may_have_been_delivered());
+}
+
+/// `Duration::MAX` is how a caller says "no limit": the call and attempt timeouts take it, and
+/// so does a `Retry-After` ceiling, whatever the server then asks for (each was an `Instant`
+/// overflow, a panic).
+#[tokio::test]
+async fn unlimited_timeouts_and_an_unbounded_retry_after_do_not_panic() {
+    let server = Scripted::start(vec![Step::ok(EVENTS)]).await;
+    let client = omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .timeout(Duration::MAX)
+        .attempt_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(client.list_webhook_events("w").await.unwrap().len(), 1);
+
+    let server = Scripted::start(vec![Step::Respond(
+        503,
+        vec![("retry-after", u64::MAX.to_string())],
+        b"{}".to_vec(),
+    )])
+    .await;
+    let mut policy = fast_retries();
+    policy.retry_after_ceiling = Duration::MAX;
+    let client = omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    let err = client.list_webhook_events("w").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+    assert_eq!(server.hits(), 1, "no time left for a retry that far away");
+}
+
 #[tokio::test]
 async fn a_get_is_retried_after_408_502_and_504() {
     for status in [408u16, 502, 504] {

@@ -56,7 +56,16 @@ const RETRY_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
 #[derive(Debug, Default)]
 struct Progress {
     attempts: u32,
-    sent: bool,
+    /// Whether an attempt so far may have reached the server: a later attempt that was not
+    /// sent does not make the call's outcome "not delivered".
+    maybe_delivered: bool,
+}
+
+/// `now + d`, or a time decades away when that cannot be represented (`Duration::MAX` is how a
+/// caller says "no limit"; tokio's `Instant + Duration` would panic).
+fn later(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 86_400))
 }
 
 /// The limits of one call, fixed when it starts.
@@ -76,7 +85,7 @@ impl Plan {
             total,
             // One deadline for the whole call: each attempt's is the earlier of its own
             // timeout and this.
-            deadline: Instant::now() + total,
+            deadline: later(Instant::now(), total),
             max_attempts: opts.max_attempts.unwrap_or(cfg.retry.max_attempts).max(1),
             attempt_timeout: opts.attempt_timeout.unwrap_or(cfg.attempt_timeout),
         }
@@ -84,7 +93,7 @@ impl Plan {
 
     /// The deadline of an attempt starting now, and whether it is the call's.
     fn attempt_deadline(&self) -> (Instant, bool) {
-        let own = Instant::now() + self.attempt_timeout;
+        let own = later(Instant::now(), self.attempt_timeout);
         if own >= self.deadline {
             (self.deadline, true)
         } else {
@@ -112,7 +121,7 @@ impl Plan {
         TransportError {
             endpoint,
             kind: TransportErrorKind::Timeout,
-            delivery: if progress.sent {
+            delivery: if progress.maybe_delivered {
                 Delivery::MaybeSent
             } else {
                 Delivery::NotSent
@@ -130,7 +139,8 @@ impl Plan {
 /// What follows an attempt.
 enum Next {
     Done(Result<RawResponse, TransportError>),
-    Retry(Duration),
+    /// A retry after the delay; the attempt's outcome stands if the retry cannot be made.
+    Retry(Duration, Result<RawResponse, TransportError>),
 }
 
 /// A call's span (made out of line: the macro's expansion is large, even when disabled).
@@ -264,15 +274,29 @@ impl ClientCore {
                 // (the retry decision, error messages, events) is `settle`, out of line.
                 let plan = Plan::new(&self.inner.config, &opts);
                 let mut progress = Progress::default();
+                // The outcome of the attempt before a retry, returned if the retry cannot be made.
+                let mut last = None;
                 let result = loop {
                     if let Some(limiter) = &self.inner.limiter
                         && let Err(wait) = limiter.try_acquire()
-                        && !limiter.acquire_after(wait, plan.deadline).await
                     {
-                        break Err(plan.rate_limit_ran_out(endpoint.id, &progress));
+                        // A retry the rate limit cannot fit into the call's time is not waited
+                        // for: the last attempt's answer or error stands.
+                        let acquired =
+                            if last.is_some() && later(Instant::now(), wait) > plan.deadline {
+                                false
+                            } else {
+                                limiter.acquire_after(wait, plan.deadline).await
+                            };
+                        if !acquired {
+                            break last.take().unwrap_or_else(|| {
+                                Err(plan.rate_limit_ran_out(endpoint.id, &progress))
+                            });
+                        }
                     }
+                    // The previous attempt's response is not kept while this one is in flight.
+                    drop(last.take());
                     progress.attempts += 1;
-                    progress.sent = true;
                     let span = attempt_span(endpoint, progress.attempts);
                     // The attempt's deadline is the earlier of its own timeout and the call's
                     // deadline (connect, send, headers and body), watched by the client's one
@@ -286,10 +310,20 @@ impl ClientCore {
                     let outcome = InSpan::new(sending, span.clone()).await;
                     match self.settle(endpoint, &plan, &span, cut_by_call, &mut progress, outcome) {
                         Next::Done(result) => break result,
-                        Next::Retry(delay) => tokio::time::sleep(delay).await,
+                        Next::Retry(delay, outcome) => {
+                            last = Some(outcome);
+                            tokio::time::sleep(delay).await;
+                        }
                     }
                 };
                 recorder.record("attempts", progress.attempts);
+                let mut result = result;
+                // An attempt that was not sent says nothing of the ones before it.
+                if let Err(e) = &mut result
+                    && progress.maybe_delivered
+                {
+                    e.delivery = Delivery::MaybeSent;
+                }
                 match result {
                     Ok(raw) => {
                         recorder.record("status", raw.status.as_u16());
@@ -327,6 +361,10 @@ impl ClientCore {
                 source: None,
             }),
         };
+        progress.maybe_delivered |= match &result {
+            Ok(_) => true,
+            Err(e) => e.delivery == Delivery::MaybeSent,
+        };
         let wait_hint = match &mut result {
             Ok(resp) => {
                 span.record("status", resp.status.as_u16());
@@ -355,9 +393,6 @@ impl ClientCore {
                 if !safe {
                     return Next::Done(result);
                 }
-                if e.delivery == Delivery::NotSent && attempt == 1 {
-                    progress.sent = false;
-                }
                 None
             }
         };
@@ -378,7 +413,7 @@ impl ClientCore {
             Some(ra) => ra.max(backoff),
             None => backoff,
         };
-        if tokio::time::Instant::now() + delay >= plan.deadline {
+        if later(Instant::now(), delay) >= plan.deadline {
             tracing::debug!(endpoint = endpoint.id, "no time left for a retry");
             return Next::Done(result);
         }
@@ -390,7 +425,7 @@ impl ClientCore {
             return Next::Done(result);
         }
         tracing::debug!(endpoint = endpoint.id, attempt, ?delay, "retrying");
-        Next::Retry(delay)
+        Next::Retry(delay, result)
     }
 
     /// One attempt: the request sent, the response read whole (within the body limit).
