@@ -546,7 +546,8 @@ pub struct Report {
 impl Report {
     /// Whether anything still needs attention: an item not delivered, uncertain or left out.
     pub fn complete(&self) -> bool {
-        !self.interrupted && self.states.get("delivered").copied() == Some(self.total)
+        // An empty plan is complete: nothing was missed.
+        !self.interrupted && self.states.get("delivered").copied().unwrap_or(0) == self.total
     }
 }
 

@@ -195,6 +195,29 @@ async fn replay_posts_the_emulator_events_once() {
     assert_eq!(bodies.lock().unwrap().len(), 2, "two events, each once");
 }
 
+/// Nothing to recover is the common case, and a success: exit 0, not "not every item is
+/// delivered".
+#[tokio::test]
+async fn an_empty_plan_is_complete_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = hookspec();
+    cmd.current_dir(dir.path()).args([
+        "omegastream",
+        "replay",
+        "--endpoint",
+        "6336cd2b5790c27875f70d96",
+        "--since",
+        "2030-01-01",
+        "--until",
+        "2030-02-01",
+        "--to",
+        "http://127.0.0.1:9/unused",
+    ]);
+    let out = run(cmd).await.success().get_output().clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("sent 0 of 0 selected (0 in the plan)"), "{stdout}");
+}
+
 /// A 5centscdn stand-in with `n` jobs whose resend takes `delay`; counts resends per index.
 async fn slow_fivecents(n: i64, delay: Duration) -> (String, Arc<Mutex<BTreeMap<i64, u32>>>) {
     let counts = Arc::new(Mutex::new(BTreeMap::new()));
