@@ -302,12 +302,13 @@ fn example_arg(api: &Api, p: &Param, krate: &str) -> String {
                     let (a, b) = e.split_once(rf.separator.as_str())?;
                     Some((a.trim().to_owned(), b.trim().to_owned()))
                 })
-                .filter(|(a, b)| a.len() >= 16 && b.len() >= 16)
-                .map(|(a, b)| {
-                    (
-                        format!("{}:00Z", &a[..16].replace(' ', "T")),
-                        format!("{}:00Z", &b[..16].replace(' ', "T")),
-                    )
+                // The minutes of each end (`2025-04-01 00:00`); an example of another shape,
+                // which the spec does not check, leaves the default one.
+                .and_then(|(a, b)| {
+                    Some((
+                        format!("{}:00Z", a.get(..16)?.replace(' ', "T")),
+                        format!("{}:00Z", b.get(..16)?.replace(' ', "T")),
+                    ))
                 })
                 .unwrap_or_else(|| ("2026-04-01T00:00:00Z".into(), "2026-04-30T23:59:00Z".into()));
             format!("hookspec::TimeRange::new({start:?}.parse()?, {end:?}.parse()?)")

@@ -215,7 +215,10 @@ async fn an_empty_plan_is_complete_and_exits_0() {
     ]);
     let out = run(cmd).await.success().get_output().clone();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("sent 0 of 0 selected (0 in the plan)"), "{stdout}");
+    assert!(
+        stdout.contains("sent 0 of 0 selected (0 in the plan)"),
+        "{stdout}"
+    );
 }
 
 /// A 5centscdn stand-in with `n` jobs whose resend takes `delay`; counts resends per index.

@@ -195,16 +195,13 @@ fn keys(text: &str, mut i: usize) -> (Vec<(String, Range<usize>)>, usize) {
         match b.get(i) {
             Some(b'"') => {
                 let end = string_end(b, i + 1, b'"');
-                let raw = &text[i + 1..end.saturating_sub(1).max(i + 1)];
+                let raw = quoted(text, i, end, b'"');
                 out.push((raw.replace("\\\"", "\"").replace("\\\\", "\\"), start..end));
                 i = end;
             }
             Some(b'\'') => {
                 let end = string_end(b, i + 1, b'\'');
-                out.push((
-                    text[i + 1..end.saturating_sub(1).max(i + 1)].to_owned(),
-                    start..end,
-                ));
+                out.push((quoted(text, i, end, b'\'').to_owned(), start..end));
                 i = end;
             }
             _ => {
@@ -241,6 +238,15 @@ fn string_end(b: &[u8], mut i: usize, quote: u8) -> usize {
         i += 1;
     }
     i.min(b.len())
+}
+
+/// The text of the quoted key opening at `open` and ending before `end` (from [`string_end`]):
+/// without its closing quote, or up to the end of the line when it has none (a slice one byte
+/// short of that could cut a character in two).
+fn quoted(text: &str, open: usize, end: usize, quote: u8) -> &str {
+    let closed = end > open + 1 && text.as_bytes().get(end - 1) == Some(&quote);
+    text.get(open + 1..if closed { end - 1 } else { end })
+        .unwrap_or("")
 }
 
 /// The end of the value starting at `i`: strings (multi-line ones too), arrays and inline
@@ -301,6 +307,15 @@ mod tests {
             .into_iter()
             .map(|p| (p.path.join("."), p.header, p.owner))
             .collect()
+    }
+
+    #[test]
+    fn unterminated_quoted_keys_end_at_the_line_whole_characters_and_all() {
+        assert_eq!(
+            paths("[t.\"Café\n"),
+            [("t".to_owned(), true, 1), ("t.Café".to_owned(), true, 1)]
+        );
+        assert_eq!(paths("'é"), [("é".to_owned(), false, 0)]);
     }
 
     #[test]
