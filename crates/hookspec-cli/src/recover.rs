@@ -524,24 +524,26 @@ fn progress_callback(bar: Option<ProgressBar>) -> impl Fn(&Progress<'_>) + Sync 
 
 /// `hookspec fivecents recover …`.
 pub(crate) async fn fivecents(m: &ArgMatches) -> Result<(), Failure> {
+    let target = target(m, "fivecents").await?;
     let params = RecoverParams {
         zone: m.get_one::<i64>("zone").copied().unwrap_or_default(),
         since: time_arg(m, "since"),
         until: time_arg(m, "until"),
         profile: m.get_one::<String>("profile").cloned(),
+        target: Some(target.label()),
     };
     let json = m.get_flag("json");
     let dry_run = m.get_flag("dry-run");
     let path = journal_path(
         m,
         format!(
-            "hookspec-recover-{}-{}-{}.jsonl",
+            "hookspec-recover-{}-{}-{}{}.jsonl",
             params.zone,
             params.since.as_second(),
-            params.until.as_second()
+            params.until.as_second(),
+            emulator_suffix(&target)
         ),
     );
-    let target = target(m, "fivecents").await?;
     let client: hookspec::fivecents::Client = client(&target, "fivecents")?;
     let mut journal = FileJournal::new(&path);
     let plan = match resumed_plan(
@@ -579,8 +581,19 @@ pub(crate) async fn fivecents(m: &ArgMatches) -> Result<(), Failure> {
     outcome_of(&report, &path)
 }
 
+/// What a default journal name adds for a run against the embedded emulator: its journals
+/// are never taken for those of the real API (a resume against another target is refused).
+fn emulator_suffix(target: &Target) -> &'static str {
+    if target.is_emulator() {
+        "-emulator"
+    } else {
+        ""
+    }
+}
+
 /// `hookspec omegastream replay …`.
 pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
+    let target = target(m, "omegastream").await?;
     let params = ReplayParams {
         endpoint: m.get_one::<String>("endpoint").cloned().unwrap_or_default(),
         since: time_arg(m, "since"),
@@ -591,6 +604,7 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
             .unwrap_or_default(),
         failed_only: m.get_flag("failed-only"),
         to: m.get_one::<String>("to").cloned().unwrap_or_default(),
+        target: Some(target.label()),
     };
     let json = m.get_flag("json");
     let dry_run = m.get_flag("dry-run");
@@ -598,17 +612,17 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
     let path = journal_path(
         m,
         format!(
-            "hookspec-replay-{}-{}-{}.jsonl",
+            "hookspec-replay-{}-{}-{}{}.jsonl",
             params
                 .endpoint
                 .chars()
                 .filter(char::is_ascii_alphanumeric)
                 .collect::<String>(),
             params.since.as_second(),
-            params.until.as_second()
+            params.until.as_second(),
+            emulator_suffix(&target)
         ),
     );
-    let target = target(m, "omegastream").await?;
     let client: hookspec::omegastream::Client = client(&target, "omegastream")?;
     let mut journal = FileJournal::new(&path);
     let plan = match resumed_plan(

@@ -87,6 +87,7 @@ fn params() -> RecoverParams {
         since: jiff::Timestamp::from_millisecond(T0_MS).unwrap(),
         until: jiff::Timestamp::from_millisecond(T0_MS + 86_400_000).unwrap(),
         profile: None,
+        target: None,
     }
 }
 

@@ -36,6 +36,13 @@ pub struct RecoverParams {
     /// Only the jobs of this encoding profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// The API the plan is made against and sent to, as the caller names it (the CLI: the base
+    /// URL, or `embedded emulator`). Recorded in the journal with the rest of the params, so a
+    /// resume against another API — another base URL, or the emulator instead of the real API —
+    /// is refused as another plan instead of sending this plan's items there. `None`: the
+    /// planning client's base URL, without credentials (what [`plan`] records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 impl RecoverParams {
@@ -160,9 +167,13 @@ pub async fn plan(client: &Client, params: &RecoverParams) -> Result<Plan, PlanE
     }
     let mut jobs: Vec<JobDetail> = jobs.into_values().collect();
     jobs.sort_by_key(|j| (j.completed, j.index));
+    let recorded = RecoverParams {
+        target: Some(crate::target_of(params.target.as_deref(), client.core())),
+        ..params.clone()
+    };
     Ok(Plan {
         kind: PlanKind::FivecentsRecover,
-        params: params.to_json(),
+        params: recorded.to_json(),
         items: jobs
             .into_iter()
             .map(|j| PlanItem {

@@ -32,6 +32,7 @@
 //!     since: "2026-03-01T00:00:00Z".parse()?,
 //!     until: "2026-04-15T00:00:00Z".parse()?,
 //!     profile: None,
+//!     target: None, // the client's base URL
 //! };
 //! let mut journal = FileJournal::new("recover-1234.jsonl");
 //! let plan = fivecents::plan(&client, &params).await?;
@@ -598,6 +599,22 @@ pub enum RecoverError {
     /// The plan given does not suit this function (another kind).
     #[error("{0}")]
     Plan(String),
+}
+
+/// What a plan records as its target: the caller's name for it, or the client's base URL
+/// without credentials.
+pub(crate) fn target_of(given: Option<&str>, client: &hookspec::runtime::ClientCore) -> String {
+    if let Some(given) = given {
+        return given.to_owned();
+    }
+    match reqwest::Url::parse(client.base_url()) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) => client.base_url().to_owned(),
+    }
 }
 
 /// The window checks shared by both kinds.

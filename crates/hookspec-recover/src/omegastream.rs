@@ -44,6 +44,13 @@ pub struct ReplayParams {
     pub failed_only: bool,
     /// Where to POST the envelopes.
     pub to: String,
+    /// The API the plan is made against and sent to, as the caller names it (the CLI: the base
+    /// URL, or `embedded emulator`). Recorded in the journal with the rest of the params, so a
+    /// resume against another API — another base URL, or the emulator instead of the real API —
+    /// is refused as another plan instead of sending this plan's items there. `None`: the
+    /// planning client's base URL, without credentials (what [`plan`] records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 impl ReplayParams {
@@ -155,9 +162,13 @@ pub async fn plan(
                 .unwrap_or_else(|_| crate::fivecents::empty_object()),
         });
     }
+    let recorded = ReplayParams {
+        target: Some(crate::target_of(params.target.as_deref(), client.core())),
+        ..params.clone()
+    };
     Ok(Plan {
         kind: PlanKind::OmegastreamReplay,
-        params: params.to_json(),
+        params: recorded.to_json(),
         items,
     })
 }

@@ -91,6 +91,54 @@ async fn a_run_against_the_emulator_then_a_resume_sends_nothing_more() {
         .stdout(predicate::str::contains("1234/0").and(predicate::str::contains("delivered")));
 }
 
+/// A journal records where its plan was made: a run that forgot the key (so ran against the
+/// embedded emulator) and then the real run with the same journal is refused, not resumed
+/// with the emulator's plan.
+#[tokio::test]
+async fn a_journal_of_the_emulator_is_refused_for_a_real_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let window = [
+        "fivecents",
+        "recover",
+        "--zone",
+        "1234",
+        "--since",
+        "2025-04-01T00:00:00Z",
+        "--until",
+        "2025-04-30T00:00:00Z",
+        "--journal",
+    ];
+    let mut first = hookspec();
+    first.args(window).arg(&journal);
+    run(first).await.success();
+
+    let (base, counts) = slow_fivecents(3, Duration::ZERO).await;
+    let mut real = hookspec();
+    real.args(window)
+        .arg(&journal)
+        .args(["--base-url", &base, "--key", "k"]);
+    let out = run(real).await.code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("another plan"), "{stderr}");
+    assert!(stderr.contains("embedded emulator"), "{stderr}");
+    assert!(counts.lock().unwrap().is_empty(), "nothing was sent");
+
+    // Without --journal, the two runs' default journals differ.
+    let mut emulated = hookspec();
+    emulated.current_dir(dir.path()).args(&window[..8]);
+    run(emulated).await.success();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jsonl") && n != "j.jsonl")
+        .collect();
+    assert_eq!(
+        names,
+        ["hookspec-recover-1234-1743465600-1745971200-emulator.jsonl"]
+    );
+}
+
 #[tokio::test]
 async fn bad_input_exits_2_and_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -55,6 +55,7 @@ fn params() -> RecoverParams {
         since: ts(T0_MS),
         until: ts(T0_MS + 70 * DAY_MS),
         profile: None,
+        target: None,
     }
 }
 
@@ -608,6 +609,44 @@ async fn bad_input_is_a_clear_error_and_nothing_is_sent() {
     assert_eq!(server.total_resends(), 0, "nothing was sent");
 }
 
+/// A plan records where it was made: the same window planned against another server (staging
+/// then production, the emulator then the real API) is another plan, and a journal of the
+/// first is refused before anything is sent to the second.
+#[tokio::test]
+async fn a_journal_planned_against_another_server_is_refused() {
+    let (staging, production) = (five_server(jobs()).await, five_server(jobs()).await);
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = journal_in(&dir);
+    let first = fivecents::plan(&staging.client(1000), &params())
+        .await
+        .unwrap();
+    let url = |s: &crate::common::FiveServer| s.client(1000).core().base_url().to_owned();
+    assert_eq!(first.params["target"], url(&staging).as_str());
+    run(&staging.client(1000), first, &mut j, &options(4))
+        .await
+        .unwrap();
+    assert_eq!(staging.total_resends(), 301);
+
+    let client = production.client(1000);
+    let again = fivecents::plan(&client, &params()).await.unwrap();
+    assert_eq!(again.params["target"], url(&production).as_str());
+    let err = run(&client, again, &mut j, &options(4)).await.unwrap_err();
+    assert!(
+        matches!(err, RecoverError::Journal(JournalError::OtherPlan { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&url(&staging)), "{err}");
+    assert_eq!(production.total_resends(), 0, "nothing was sent");
+
+    // A target the caller names is recorded as it is.
+    let named = RecoverParams {
+        target: Some("production".into()),
+        ..params()
+    };
+    let plan = fivecents::plan(&client, &named).await.unwrap();
+    assert_eq!(plan.params, named.to_json());
+}
+
 /// Against the emulator, with its faults: what it answers for the date-range endpoint is the
 /// spec's example (job 0 of zone 1234, completed 2025-04-25), and its resend really POSTs to
 /// the webhook URLs.
@@ -642,6 +681,7 @@ mod emulator {
             since: "2025-04-01T00:00:00Z".parse().unwrap(),
             until: "2025-04-30T00:00:00Z".parse().unwrap(),
             profile: None,
+            target: None,
         }
     }
 

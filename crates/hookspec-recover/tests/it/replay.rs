@@ -53,6 +53,7 @@ fn params(to: String) -> ReplayParams {
         types: Vec::new(),
         failed_only: false,
         to,
+        target: None,
     }
 }
 
