@@ -24,6 +24,12 @@ use crate::{
 /// The longest range the date-range endpoint accepts.
 pub const MAX_WINDOW_DAYS: i64 = 31;
 
+/// How long before the window [`plan`] starts listing: the date-range endpoint selects jobs by
+/// when they *started* (the spec's reading of it), and a job whose notification was missed is
+/// one that *completed* in the window — possibly having started before it. A job that ran
+/// longer than this before the window is not found.
+pub const LOOKBACK_HOURS: i64 = 24;
+
 /// What to recover.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecoverParams {
@@ -122,12 +128,17 @@ fn zone_ids(v: &serde_json::Value) -> Vec<i64> {
 
 /// Finds the completed jobs of the window: one plan item per job (`<zone>/<index>`), ordered
 /// by completion time. A job counts as completed when its log has `meta.time.end`; it is in
-/// the window when that instant is.
+/// the window when that instant is. The logs are listed from [`LOOKBACK_HOURS`] before the
+/// window, so that a job that started before it and completed in it is found.
 pub async fn plan(client: &Client, params: &RecoverParams) -> Result<Plan, PlanError> {
     check_window(params.since, params.until)?;
     let mut jobs: BTreeMap<(i64, i64), JobDetail> = BTreeMap::new();
     let mut zones = BTreeSet::new();
-    for range in windows(params.since, params.until) {
+    let listed_from = params
+        .since
+        .checked_sub(LOOKBACK_HOURS.hours())
+        .unwrap_or(params.since);
+    for range in windows(listed_from, params.until) {
         let logs = client
             .list_encode_jobs_in_range(range, LogGrouping::Zone)
             .await

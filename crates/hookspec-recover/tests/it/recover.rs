@@ -21,29 +21,33 @@ fn ts(ms: i64) -> Timestamp {
 }
 
 /// 300 jobs of the zone over 70 days (so three 31-day windows), one exactly on the first
-/// window boundary, plus jobs outside the window, of another zone and not completed.
+/// window boundary, plus jobs outside the window, of another zone and not completed. Each ran
+/// a minute.
 fn jobs() -> Vec<FakeJob> {
+    const MINUTE: i64 = 60_000;
     let mut jobs: Vec<FakeJob> = (0..300)
         .map(|i| FakeJob {
             zone: ZONE,
             index: i,
             completed_ms: Some(T0_MS + 1_000 + i * (70 * DAY_MS / 300)),
             profile: if i % 2 == 0 { "12" } else { "13" },
+            ran_ms: MINUTE,
         })
         .collect();
     let more = [
-        (ZONE, 300, Some(T0_MS + 31 * DAY_MS)), // on the boundary minute
-        (ZONE, 301, Some(T0_MS - 120_000)),     // before the window
-        (ZONE, 302, Some(T0_MS + 71 * DAY_MS)), // after it
-        (ZONE, 303, None),                      // not completed
-        (999, 0, Some(T0_MS + 5 * DAY_MS)),     // another zone
+        (ZONE, 300, Some(T0_MS + 31 * DAY_MS), MINUTE), // on the boundary minute
+        (ZONE, 301, Some(T0_MS - 120_000), MINUTE),     // before the window
+        (ZONE, 302, Some(T0_MS + 71 * DAY_MS), MINUTE), // after it
+        (ZONE, 303, None, MINUTE),                      // not completed
+        (999, 0, Some(T0_MS + 5 * DAY_MS), MINUTE),     // another zone
     ];
-    for (zone, index, completed_ms) in more {
+    for (zone, index, completed_ms, ran_ms) in more {
         jobs.push(FakeJob {
             zone,
             index,
             completed_ms,
             profile: "12",
+            ran_ms,
         });
     }
     jobs
@@ -99,7 +103,8 @@ async fn plan_covers_exactly_the_window_across_31_day_splits() {
     assert_eq!(plan.items.len(), 301, "the boundary job is planned once");
     let ranges = server.ranges();
     assert_eq!(ranges.len(), 3, "{ranges:?}");
-    assert_eq!(ranges[0], "2026-03-01 00:00 - 2026-04-01 00:00");
+    // Listed from a day before the window (`LOOKBACK_HOURS`).
+    assert_eq!(ranges[0], "2026-02-28 00:00 - 2026-03-31 00:00");
     // In completion order.
     let times: Vec<String> = plan
         .items
@@ -127,6 +132,36 @@ async fn plan_covers_exactly_the_window_across_31_day_splits() {
     .unwrap();
     assert_eq!(only_12.items.len(), 151);
     assert_eq!(server.total_resends(), 0, "planning sends nothing");
+}
+
+/// The date-range endpoint selects jobs by when they started; a job whose notification was
+/// missed completed in the window, and may have started before it: it is planned (up to
+/// `LOOKBACK_HOURS` earlier), and one that completed before the window is not.
+#[tokio::test]
+async fn a_job_that_started_before_the_window_and_completed_in_it_is_planned() {
+    let job = |index, completed_ms, ran_ms| FakeJob {
+        zone: ZONE,
+        index,
+        completed_ms: Some(completed_ms),
+        profile: "12",
+        ran_ms,
+    };
+    let server = five_server(vec![
+        job(0, T0_MS + 30_000, 3 * 3_600_000),
+        job(1, T0_MS - 30_000, 3 * 3_600_000),
+        job(2, T0_MS + 30_000, 25 * 3_600_000),
+    ])
+    .await;
+    let plan = fivecents::plan(&server.client(1000), &params())
+        .await
+        .unwrap();
+    let keys: Vec<&str> = plan.items.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [format!("{ZONE}/0")],
+        "job 2 ran longer than the lookback"
+    );
+    assert_eq!(fivecents::LOOKBACK_HOURS, 24);
 }
 
 #[tokio::test]

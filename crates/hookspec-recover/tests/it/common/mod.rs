@@ -27,6 +27,15 @@ pub struct FakeJob {
     pub index: i64,
     pub completed_ms: Option<i64>,
     pub profile: &'static str,
+    /// How long it ran (it started this long before it completed).
+    pub ran_ms: i64,
+}
+
+impl FakeJob {
+    /// When it started: a job not completed started at `now`.
+    fn started_ms(&self, now: i64) -> i64 {
+        self.completed_ms.map_or(now, |c| c - self.ran_ms)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -100,13 +109,11 @@ async fn list_range(State(st): State<Arc<Mutex<FiveState>>>, RawQuery(q): RawQue
     let logs: Vec<Value> = st
         .jobs
         .iter()
-        .filter(|j| {
-            let t = j.completed_ms.unwrap_or(a);
-            (a..=b).contains(&t)
-        })
+        // As the spec reads the endpoint: the jobs that started within the range.
+        .filter(|j| (a..=b).contains(&j.started_ms(a)))
         .map(|j| {
             zones.insert(j.zone);
-            let mut time = json!({"start": (j.completed_ms.unwrap_or(a) - 60_000).to_string()});
+            let mut time = json!({"start": j.started_ms(a).to_string()});
             if let Some(end) = j.completed_ms {
                 time["end"] = json!(end.to_string());
             }
