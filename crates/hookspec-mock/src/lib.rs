@@ -298,8 +298,10 @@ impl EmulatorBuilder {
                 }
             }
         }
+        // Deliveries follow no redirects: a receiver's 3xx is its answer.
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let apis_for_store = apis.clone();
         let shared = Arc::new(Shared {

@@ -225,6 +225,11 @@ pub async fn post_one(http: &reqwest::Client, to: &str, envelope: String) -> Out
 }
 
 /// POSTs the plan's envelopes to its target, recording each in `journal`.
+///
+/// `http` should follow no redirects (`reqwest::redirect::Policy::none()`, as the CLI's
+/// client): a receiver's 3xx is then its answer. With one that follows them, a redirect to
+/// where nothing listens is recorded as not sent although the receiver got the POST, and a
+/// later run sends it again ([`hookspec::webhooks::deliver`]).
 pub async fn execute(
     http: &reqwest::Client,
     plan: Plan,

@@ -62,13 +62,13 @@ impl RetryPolicy {
         }
     }
 
-    /// The default policy with another number of attempts.
+    /// This policy with another number of attempts (at least 1).
     pub fn with_max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
         self
     }
 
-    /// The default policy with another backoff base and cap.
+    /// This policy with another backoff base and cap (a cap below the base is the base).
     pub fn with_backoff(mut self, base: Duration, max: Duration) -> Self {
         self.base_delay = base;
         self.max_delay = max.max(base);

@@ -507,4 +507,33 @@ mod deliver {
         assert_eq!(err.delivery, Delivery::MaybeSent);
         assert!(err.to_string().contains("no answer in time"), "{err}");
     }
+
+    /// With a client that follows no redirects (as hookspec's tools use), a receiver's 307 is
+    /// its answer: delivered once, not accepted, nothing sent on to the `Location`. An error
+    /// names the URL once (reqwest's own message would repeat it).
+    #[tokio::test]
+    async fn a_redirect_is_an_answer_and_an_error_names_the_url_once() {
+        let (url, got) = receiver(
+            b"HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:9/gone\r\ncontent-length: 0\r\n\r\n"
+                .to_vec(),
+        )
+        .await;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let answer = deliver(&http, &url, "{}", None).await.unwrap();
+        assert_eq!(answer.status, 307);
+        assert!(!answer.accepted());
+        assert_eq!(got.await.unwrap().1, b"{}");
+
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let url = format!("http://127.0.0.1:{port}/hooks?token=secret");
+        let err = deliver(&http, &url, "{}", None).await.unwrap_err();
+        let report = format!("{err} {}", std::error::Error::source(&err).unwrap());
+        assert_eq!(report.matches("token=secret").count(), 1, "{report}");
+    }
 }

@@ -269,6 +269,36 @@ fn an_attempt_started_with_the_tasks_budget_spent_times_out_and_does_not_hang() 
     );
 }
 
+/// A timeout of the caller's own `reqwest::Client` is reqwest's, not one of hookspec's: the
+/// error does not name hookspec's attempt timeout (it used to: "within the attempt timeout of
+/// 5s" for a request cut by the caller's 100 ms).
+#[tokio::test]
+async fn a_timeout_of_the_callers_client_is_not_called_the_attempt_timeout() {
+    let server = Scripted::start(vec![Step::SlowHeaders(Duration::from_millis(800), EVENTS)]).await;
+    let http = hookspec::reqwest::Client::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let err = omegastream::Client::builder()
+        .base_url(server.url())
+        .credentials("tok")
+        .http_client(http)
+        .attempt_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+        .list_webhook_events_builder("w")
+        .max_attempts(1)
+        .await
+        .unwrap_err();
+    let t = transport(&err);
+    assert_eq!(t.kind, TransportErrorKind::Timeout, "{err}");
+    assert!(!t.to_string().contains("attempt timeout"), "{t}");
+    assert!(
+        t.to_string().contains("no complete response in time"),
+        "{t}"
+    );
+}
+
 /// Waits until `server` has received `n` requests (bounded).
 async fn until_hits(server: &Scripted, n: usize) {
     let start = Instant::now();

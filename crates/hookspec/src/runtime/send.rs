@@ -378,7 +378,9 @@ impl ClientCore {
             }
             Err(e) => {
                 e.attempts = attempt;
-                if e.kind == TransportErrorKind::Timeout {
+                // hookspec's own deadline passed (reqwest's timeouts, of a client the caller
+                // brought, keep reqwest's word: they are not the timeouts named here).
+                if e.kind == TransportErrorKind::Timeout && e.message.is_empty() {
                     e.message = plan.timeout_message(cut_by_call);
                 }
                 // Never re-send a non-idempotent request that may have been delivered.
@@ -574,6 +576,9 @@ fn too_large(endpoint: &'static str, limit: usize) -> TransportError {
 pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> TransportError {
     let (kind, delivery) = if e.is_connect() {
         (TransportErrorKind::Connect, Delivery::NotSent)
+    } else if e.is_builder() {
+        // reqwest refused to build the request: nothing was sent.
+        (TransportErrorKind::Other, Delivery::NotSent)
     } else if refused_unprocessed(&e) {
         (TransportErrorKind::Refused, Delivery::NotSent)
     } else if e.is_timeout() {
@@ -599,7 +604,8 @@ pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> Tran
         delivery,
         message,
         attempts: 1,
-        source: Some(Box::new(e)),
+        // Without the URL, which reqwest's message would otherwise repeat (query included).
+        source: Some(Box::new(e.without_url())),
     }
 }
 

@@ -66,7 +66,13 @@ pub struct DeliverError {
 
 /// POSTs `body` to `url` as a provider does: `Content-Type: application/json` and, with
 /// `signing`, the three Standard Webhooks headers ([`signed_headers`]). One request, never
-/// retried. Redirects follow `http`'s own policy (hookspec's CLI and emulator use none).
+/// retried.
+///
+/// Redirects follow `http`'s own policy: use a client with
+/// [`redirect::Policy::none()`](reqwest::redirect::Policy::none), as hookspec's CLI, recovery
+/// and emulator do, so that a 3xx is an answer. With a client that follows them, a receiver's
+/// redirect to where nothing listens ends in a connect error that reqwest reports for the
+/// first URL — [`Delivery::NotSent`] here — although the first URL received the POST.
 ///
 /// Any status is an answer (`Ok`); check [`Delivered::accepted`].
 pub async fn deliver(
@@ -95,7 +101,8 @@ pub async fn deliver(
             url: url.to_owned(),
             delivery,
             message: message.to_owned(),
-            source: e,
+            // The URL is said once, in this error's own message.
+            source: e.without_url(),
         }
     };
     let mut resp = request.body(body).send().await.map_err(fail)?;
