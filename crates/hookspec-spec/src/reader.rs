@@ -225,6 +225,11 @@ impl<'t, 'i> TableReader<'t, 'i> {
     }
 
     /// Reads an optional non-negative integer.
+    /// Whether the table has `key` (marking it known).
+    pub(crate) fn has(&mut self, key: &'static str) -> bool {
+        self.get(key).is_some()
+    }
+
     pub(crate) fn uint(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<Spanned<u64>> {
         let v = self.get(key)?;
         if let DeValue::Integer(i) = v.get_ref() {

@@ -586,6 +586,90 @@ fn item_names_start_with_a_letter() {
     }
 }
 
+/// Spec mistakes that used to load and then fail in rustc, in the emulator, or silently.
+#[test]
+fn mistakes_that_used_to_load() {
+    let has = |d: &[String], file_line_col: &str, text: &str| {
+        assert!(
+            d.iter().any(
+                |l| l.starts_with(&format!("api-specs/broken/{file_line_col}: "))
+                    && l.contains(text)
+            ),
+            "no `{file_line_col}: …{text}…` in {d:#?}"
+        );
+    };
+    // Half a rate limit was no rate limit at all.
+    let d = diagnostics_of(
+        &format!("{BROKEN_API}[rate_limit]\nrequests = 5\n"),
+        &[("a.toml", GET_JSON)],
+    );
+    has(
+        &d,
+        "api.toml:6:1",
+        "`rate_limit` is missing the required key `per_seconds`",
+    );
+    // `lenient` where the decoders do not implement it; `time_range` where it has no JSON form.
+    let d = diagnostics_of(
+        BROKEN_API,
+        &[(
+            "a.toml",
+            "method = \"GET\"\npath = \"/a\"\n[response]\ntype = \"time_range\"\n\
+             [models.Thing.fields.when]\ntype = \"unix_seconds\"\nlenient = true\n\
+             [models.Thing.fields.spans]\ntype = \"array<time_range>\"\n",
+        )],
+    );
+    has(
+        &d,
+        "a.toml:4:8",
+        "`time_range` is a query parameter type, not a response type",
+    );
+    has(
+        &d,
+        "a.toml:5:22",
+        "`lenient` applies to `string`, `integer` and `float` fields, not `unix_seconds`",
+    );
+    has(
+        &d,
+        "a.toml:9:8",
+        "`time_range` is a query parameter type, not a field type",
+    );
+    // A body that names an enum: every request refused by the emulator and the CLI.
+    let d = diagnostics_of(
+        BROKEN_API,
+        &[(
+            "a.toml",
+            "method = \"POST\"\npath = \"/a\"\n[body]\ntype = \"Kind\"\n[response]\ntype = \"json\"\n\
+             [enums.Kind]\nvalues = [{ value = \"x\" }]\n",
+        )],
+    );
+    has(
+        &d,
+        "a.toml:1:1",
+        "`[body] type = \"Kind\"` names an enum: a body must be a model",
+    );
+}
+
+/// A GET marked `idempotent = false` cannot be paginated (one request per page) either.
+#[test]
+fn a_paginated_endpoint_marked_not_idempotent_is_refused_whatever_its_method() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixture/api-specs/fixture");
+    let (mut sources, _) = read_api_dir(&root, &|p| p.display().to_string()).unwrap();
+    let pages = sources
+        .endpoints
+        .iter_mut()
+        .find(|f| f.path.ends_with("list_pages.toml"))
+        .unwrap();
+    pages.text = pages.text.replace(
+        "path = \"/widgets\"\n",
+        "path = \"/widgets\"\nidempotent = false\n",
+    );
+    let err = parse_api(&sources).unwrap_err().to_string();
+    assert!(
+        err.contains("must be idempotent; `GET /widgets` is not"),
+        "{err}"
+    );
+}
+
 #[test]
 fn endpoint_names_that_collide_in_generated_code() {
     assert_eq!(

@@ -122,6 +122,18 @@ fn read_auth(cx: &mut Cx<'_>, mut a: TableReader<'_, '_>) -> Auth {
 fn read_rate_limit(cx: &mut Cx<'_>, mut r: TableReader<'_, '_>) -> Option<RateLimit> {
     let requests = r.uint(cx, "requests");
     let per = r.uint(cx, "per_seconds");
+    // Both are needed: half a rate limit is not "no rate limit".
+    for (key, present) in [
+        ("requests", requests.is_some()),
+        ("per_seconds", per.is_some()),
+    ] {
+        if !present && !r.has(key) {
+            cx.error(
+                &r.span,
+                format!("`rate_limit` is missing the required key `{key}`"),
+            );
+        }
+    }
     r.finish(cx, "`rate_limit`");
     let (requests, per) = (requests?, per?);
     let positive = |cx: &mut Cx<'_>, v: &Spanned<u64>, key: &str| -> Option<u32> {

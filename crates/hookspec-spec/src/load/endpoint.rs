@@ -7,7 +7,7 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::State;
-use super::items::{read_example, read_model, read_models_and_enums, read_type};
+use super::items::{no_time_range, read_example, read_model, read_models_and_enums, read_type};
 use super::names::snake_rust_name;
 use super::validate::{check_param_names, check_path_params, is_header_name};
 use crate::model::*;
@@ -376,7 +376,11 @@ fn read_response(st: &mut State, cx: &mut Cx<'_>, t: &mut TableReader<'_, '_>) -
     };
     // No `type`: a response without a body to decode, which only a 204 can promise.
     let ty = match ty {
-        Some(ty) => Some(read_type(st, cx, &ty)?),
+        Some(ty) => {
+            let parsed = read_type(st, cx, &ty)?;
+            no_time_range(cx, &ty.span(), &parsed, "response");
+            Some(parsed)
+        }
         None if status == 204 => None,
         None => {
             cx.error(

@@ -165,6 +165,31 @@ pub(super) fn read_model(
     })
 }
 
+/// Refuses `time_range` (also inside `array<…>` or `map<…>`) where `what` holds a value: it
+/// formats two instants into one query parameter, and has no JSON form.
+pub(super) fn no_time_range(
+    cx: &mut Cx<'_>,
+    span: &std::ops::Range<usize>,
+    ty: &TypeRef,
+    what: &str,
+) {
+    fn contains(t: &TypeRef) -> bool {
+        match t {
+            TypeRef::TimeRange => true,
+            TypeRef::Array(inner) | TypeRef::Map(inner) => contains(inner),
+            _ => false,
+        }
+    }
+    if contains(ty) {
+        cx.error(
+            span,
+            format!(
+                "`time_range` is a query parameter type, not a {what} type (it has no JSON form)"
+            ),
+        );
+    }
+}
+
 pub(super) fn read_type(st: &mut State, cx: &mut Cx<'_>, ty: &Spanned<String>) -> Option<TypeRef> {
     match parse_type(ty.get_ref()) {
         Ok(t) => {
@@ -226,7 +251,16 @@ fn read_field(
             }
         },
     };
-    let ty = read_type(st, cx, &ty?)?;
+    let ty_text = ty?;
+    let ty = read_type(st, cx, &ty_text)?;
+    no_time_range(cx, &ty_text.span(), &ty, "field");
+    // What the generated decoders implement: a number or a string of one, either way.
+    if lenient && !matches!(ty, TypeRef::String | TypeRef::Integer | TypeRef::Float) {
+        cx.error(
+            &name.span(),
+            format!("`lenient` applies to `string`, `integer` and `float` fields, not `{ty}`"),
+        );
+    }
     if zero_as_none && ty != TypeRef::DateTime {
         cx.error(
             &name.span(),

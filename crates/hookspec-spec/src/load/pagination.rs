@@ -30,7 +30,7 @@ pub(super) fn check_pagination(st: &mut State, ep: &Endpoint) {
             _ => {}
         },
     }
-    if !ep.method.is_idempotent() && !ep.idempotent {
+    if !ep.idempotent {
         problems.push(format!(
             "a paginated endpoint sends one request per page and must be idempotent; `{} {}` is not (set `idempotent = true` if it is)",
             ep.method, ep.path

@@ -203,6 +203,19 @@ pub(super) fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [E
         }
     }
     st.diags.extend(unknown);
+    for ep in endpoints.iter() {
+        if let Some(body) = &ep.body
+            && st.enums.iter().any(|e| e.name == body.model)
+        {
+            st.diags.push(Diagnostic::new(
+                ep.pos.clone(),
+                format!(
+                    "`[body] type = \"{}\"` names an enum: a body must be a model",
+                    body.model
+                ),
+            ));
+        }
+    }
     let enum_names: HashSet<String> = st.enums.iter().map(|e| e.name.clone()).collect();
     let fix = |t: &mut TypeRef| fix_enum_refs(t, &enum_names);
     for m in &mut st.models {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::State;
-use super::items::{read_models_and_enums, read_type};
+use super::items::{no_time_range, read_models_and_enums, read_type};
 use super::names::pascal_rust_name;
 use crate::diag::Diagnostic;
 use crate::model::*;
@@ -65,7 +65,11 @@ pub(super) fn read_webhooks(
         .unwrap_or_default();
     let envelope = t
         .required_string(cx, "envelope", "the webhooks file")
-        .and_then(|e| Some((read_type(st, cx, &e)?, cx.pos(&e.span()))));
+        .and_then(|e| {
+            let ty = read_type(st, cx, &e)?;
+            no_time_range(cx, &e.span(), &ty, "webhook envelope");
+            Some((ty, cx.pos(&e.span())))
+        });
     let tag = t.table(cx, "tag").and_then(|tag| read_tag(st, cx, tag));
     let id_field = t.string(cx, "id_field").map(|s| {
         let pos = cx.pos(&s.span());
