@@ -683,7 +683,7 @@ fn load_view(file: &Path) -> Result<JournalView, Failure> {
 
 /// The fields of an item's detail, except the envelope a replay POSTs (too long for a row).
 fn add_detail(row: &mut serde_json::Map<String, Value>, detail: &hookspec::RawJson) {
-    if let Value::Object(d) = detail.to_value() {
+    if let Ok(Value::Object(d)) = detail.to_value() {
         row.extend(d.into_iter().filter(|(k, _)| k != "envelope"));
     }
 }

@@ -55,7 +55,7 @@ impl fmt::Display for UnixSeconds {
 /// struct Data<'a> { #[serde(borrow)] video: Video<'a> }
 /// let data: Data<'_> = raw.parse()?;
 /// assert_eq!(data.video.uuid, "d4e5f6");
-/// assert_eq!(raw.to_value()["video"]["uuid"], "d4e5f6");
+/// assert_eq!(raw.to_value()?["video"]["uuid"], "d4e5f6");
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Serialize, Deserialize)]
@@ -84,10 +84,14 @@ impl RawJson {
     }
 
     /// Parses the text into a [`serde_json::Value`].
-    pub fn to_value(&self) -> serde_json::Value {
-        // The text was checked to be one JSON value when this was made, and every JSON
-        // value parses into a `Value`.
-        serde_json::from_str(self.0.get()).unwrap_or(serde_json::Value::Null)
+    ///
+    /// # Errors
+    ///
+    /// Text that is valid JSON may still not fit a `Value`: a number beyond `f64`'s range
+    /// (`1e400`) or nesting deeper than serde_json's limit of 128. Such text is kept whole by
+    /// the `RawJson` itself ([`get`](Self::get)).
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(self.0.get())
     }
 
     /// The underlying [`serde_json::value::RawValue`].
@@ -305,5 +309,26 @@ mod range_tests {
         assert!(serde_json::from_str::<UnixMillis>("1.5").is_err());
         let d: CivilDateTime = serde_json::from_str(r#""2026-04-25 12:29:13""#).unwrap();
         assert_eq!(d.to_string(), "2026-04-25T12:29:13");
+    }
+}
+
+#[cfg(test)]
+mod raw_json_tests {
+    use super::RawJson;
+
+    /// JSON that a `RawJson` keeps but a `Value` cannot hold is an error, not a silent `null`.
+    #[test]
+    fn to_value_reports_what_a_value_cannot_hold() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for text in [r#"{"size": 1e400}"#.to_owned(), deep] {
+            let raw = RawJson::from_string(text.clone()).expect("valid JSON is kept");
+            assert_eq!(raw.get(), text);
+            assert!(raw.to_value().is_err(), "{text}");
+        }
+        let raw = RawJson::from_string(r#"{"a": [1, 2.5, null]}"#.into()).unwrap();
+        assert_eq!(
+            raw.to_value().unwrap(),
+            serde_json::json!({"a": [1, 2.5, null]})
+        );
     }
 }

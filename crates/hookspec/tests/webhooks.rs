@@ -43,7 +43,7 @@ fn the_documented_example_parses_flat() {
         text(&e.data.thumbnail).as_deref(),
         Some(r#""https://img.omegastream.net/3f9c2a8e/thumb.jpg""#)
     );
-    let playback = e.data.playback.as_ref().unwrap().to_value();
+    let playback = e.data.playback.as_ref().unwrap().to_value().unwrap();
     assert_eq!(
         playback["hls"],
         "https://play.omegastream.net/3f9c2a8e/master.m3u8"

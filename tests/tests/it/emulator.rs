@@ -811,7 +811,7 @@ async fn delivered_events_join_the_history_with_the_receivers_answer() {
     assert_eq!(response.status_code, 202);
     assert_eq!(response.body, "thanks");
     assert_eq!(
-        full.data.unwrap().to_value(),
+        full.data.unwrap().to_value().unwrap(),
         serde_json::json!({"uuid": "v1"})
     );
 

@@ -241,7 +241,7 @@ async fn get_webhook_event_decodes_the_full_event() {
         "{\n    \"video\" : {}\n  }",
         "`data` keeps the exact text the server sent"
     );
-    assert_eq!(data.to_value(), serde_json::json!({"video": {}}));
+    assert_eq!(data.to_value().unwrap(), serde_json::json!({"video": {}}));
     let response = event.response.unwrap();
     assert_eq!(response.status_code, 200);
     assert_eq!(response.status, "200 OK");

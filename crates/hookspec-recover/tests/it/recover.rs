@@ -110,7 +110,7 @@ async fn plan_covers_exactly_the_window_across_31_day_splits() {
         .items
         .iter()
         .map(|i| {
-            i.detail.to_value()["completed"]
+            i.detail.to_value().unwrap()["completed"]
                 .as_str()
                 .unwrap()
                 .to_owned()
@@ -172,7 +172,12 @@ async fn every_job_is_resent_exactly_once_and_the_dry_run_plan_is_what_runs() {
     let planned: BTreeSet<(i64, i64)> = plan
         .items
         .iter()
-        .map(|i| (ZONE, i.detail.to_value()["index"].as_i64().unwrap()))
+        .map(|i| {
+            (
+                ZONE,
+                i.detail.to_value().unwrap()["index"].as_i64().unwrap(),
+            )
+        })
         .collect();
     let dir = tempfile::tempdir().unwrap();
     let mut journal = journal_in(&dir);
