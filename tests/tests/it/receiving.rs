@@ -373,6 +373,32 @@ fn without_a_secret_a_signed_api_refuses_everything() {
     assert_eq!(r.parse(&headers, body).unwrap().key, "evt_1");
 }
 
+/// OmegaStream does not sign its deliveries. A secret given all the same (a relay in front
+/// that signs them) is verified, not silently ignored: unsigned deliveries are refused.
+#[test]
+fn a_secret_for_an_unsigned_api_is_verified_not_ignored() {
+    use hookspec::omegastream::webhooks::{EXAMPLE, Event};
+    let body = EXAMPLE.as_bytes();
+    let plain = Receiver::<Event>::new();
+    let received = plain
+        .parse(&hookspec::http::HeaderMap::new(), body)
+        .unwrap();
+    assert!(!received.verified, "no secret: nothing to verify");
+
+    let r = Receiver::<Event>::new()
+        .at_time(1_000_000)
+        .secret(SECRET)
+        .unwrap();
+    assert_eq!(
+        r.parse(&hookspec::http::HeaderMap::new(), body)
+            .unwrap_err(),
+        ParseError::MissingHeader { name: "webhook-id" }
+    );
+    let secret = Secret::from_whsec(SECRET).unwrap();
+    let headers = hookspec::webhooks::signed_headers(&secret, "m", 1_000_000, body);
+    assert!(r.parse(&headers, body).unwrap().verified);
+}
+
 /// `parse` on every truncation and many byte flips of the documented deliveries: a result,
 /// never a panic (the fuzz target `parse_webhooks` does this at length).
 #[test]

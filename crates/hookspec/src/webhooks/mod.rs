@@ -192,7 +192,9 @@ impl<E: Events> Receiver<E> {
         }
     }
 
-    /// Adds a secret (`whsec_…`); while a secret rotates, add both.
+    /// Adds a secret (`whsec_…`); while a secret rotates, add both. For an API whose spec
+    /// declares no signature, a secret makes the receiver verify Standard Webhooks signatures
+    /// all the same (deliveries through a relay that signs them) and refuse unsigned ones.
     pub fn secret(mut self, whsec: &str) -> Result<Self, SecretError> {
         self.settings.secrets.push(Secret::from_whsec(whsec)?);
         Ok(self)
@@ -253,7 +255,11 @@ impl<E: Events> Receiver<E> {
             });
         }
         let mut webhook_id = None;
-        let verified = match E::SIGNATURE {
+        // A secret given for an API whose spec declares no signature means the caller expects
+        // one (a relay that signs, say): it is verified, not ignored.
+        let scheme = E::SIGNATURE
+            .or_else(|| (!s.secrets.is_empty()).then_some(SignatureScheme::StandardWebhooks));
+        let verified = match scheme {
             None => false,
             Some(SignatureScheme::StandardWebhooks) => {
                 let now = s.now.unwrap_or_else(now_secs);
