@@ -483,6 +483,15 @@ fn print_report(report: &Report, json: bool, journal: &Path) -> Result<(), Failu
     Ok(())
 }
 
+/// Prints the report, then says how the run ended: a reader that closed stdout early (`| head`)
+/// cuts the report short, not the exit status or the command that resumes.
+fn report_and_outcome(report: &Report, json: bool, journal: &Path) -> Result<(), Failure> {
+    match print_report(report, json, journal) {
+        Ok(()) | Err(Failure::ClosedPipe) => outcome_of(report, journal),
+        Err(other) => Err(other),
+    }
+}
+
 fn outcome_of(report: &Report, journal: &Path) -> Result<(), Failure> {
     if report.interrupted {
         return Err(Failure::Other(format!(
@@ -577,8 +586,7 @@ pub(crate) async fn fivecents(m: &ArgMatches) -> Result<(), Failure> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    print_report(&report, json, &path)?;
-    outcome_of(&report, &path)
+    report_and_outcome(&report, json, &path)
 }
 
 /// What a default journal name adds for a run against the embedded emulator: its journals
@@ -661,8 +669,7 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    print_report(&report, json, &path)?;
-    outcome_of(&report, &path)
+    report_and_outcome(&report, json, &path)
 }
 
 fn load_view(file: &Path) -> Result<JournalView, Failure> {

@@ -269,6 +269,47 @@ async fn an_empty_plan_is_complete_and_exits_0() {
     );
 }
 
+/// A reader that closes stdout early cuts the report short, not the exit status: a replay whose
+/// receiver answers 500 exits 1 with its reason on stderr, `| head` or not.
+#[tokio::test]
+async fn a_closed_stdout_keeps_the_exit_status_of_a_failed_run() {
+    let app = axum::Router::new()
+        .fallback(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "down") });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let to = format!("http://{}/in", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("hookspec"));
+    cmd.env_remove("HOOKSPEC_OMEGASTREAM_KEY")
+        .current_dir(dir.path())
+        .args([
+            "omegastream",
+            "replay",
+            "--endpoint",
+            "6336cd2b5790c27875f70d96",
+            "--since",
+            "2022-09-01",
+            "--until",
+            "2022-11-01",
+            "--to",
+            &to,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        drop(child.stdout.take()); // the reader is gone before anything is written
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not every item is delivered"), "{stderr}");
+}
+
 /// A 5centscdn stand-in with `n` jobs whose resend takes `delay`; counts resends per index.
 async fn slow_fivecents(n: i64, delay: Duration) -> (String, Arc<Mutex<BTreeMap<i64, u32>>>) {
     let counts = Arc::new(Mutex::new(BTreeMap::new()));
