@@ -185,7 +185,7 @@ fn root_command(apis: &[Api]) -> Command {
             .subcommand(
                 Command::new("fault")
                     .about("Inject a fault into a running emulator's route")
-                    .arg(Arg::new("route").required(true).help("<api>.<endpoint>, e.g. fivecents.resend_notification"))
+                    .arg(Arg::new("route").required(true).help("<api>.<endpoint>, e.g. fivecents.resend_notification (or resend-notification); `clear` clears this route's fault"))
                     .arg(
                         Arg::new("kind")
                             .required(true)
@@ -331,7 +331,12 @@ async fn fault(f: &ArgMatches) -> Result<(), Failure> {
         .get_one::<String>("admin-url")
         .map_or("", String::as_str)
         .trim_end_matches('/');
-    let route = f.get_one::<String>("route").cloned().unwrap_or_default();
+    // `<api>.<endpoint>`, also in the spelling of the CLI's subcommands
+    // (`fivecents.resend-notification`).
+    let route = f
+        .get_one::<String>("route")
+        .map(|r| r.replace('-', "_"))
+        .unwrap_or_default();
     let kind = f.get_one::<String>("kind").map_or("", String::as_str);
     let value = f.get_one::<u64>("value").copied();
     let need = |what: &str| value.ok_or_else(|| Failure::Usage(format!("`{kind}` needs {what}")));
@@ -341,7 +346,10 @@ async fn fault(f: &ArgMatches) -> Result<(), Failure> {
         .unwrap_or_default();
     let http = reqwest::Client::new();
     let request = if kind == "clear" {
-        http.delete(format!("{admin}/__admin/faults"))
+        let mut url = reqwest::Url::parse(&format!("{admin}/__admin/faults"))
+            .map_err(|e| Failure::Usage(format!("invalid --admin-url: {e}")))?;
+        url.query_pairs_mut().append_pair("route", &route);
+        http.delete(url)
     } else {
         let fault = match kind {
             "status" => serde_json::json!({"kind": "status", "status": need("a status code")?}),
@@ -365,7 +373,11 @@ async fn fault(f: &ArgMatches) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::Transport(out::with_causes(&e)))?;
     if resp.status().is_success() {
-        out::note(&format!("hookspec: fault `{kind}` set on {route}"));
+        out::note(&if kind == "clear" {
+            format!("hookspec: faults of {route} cleared")
+        } else {
+            format!("hookspec: fault `{kind}` set on {route}")
+        });
         Ok(())
     } else {
         let status = resp.status();

@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 /// ```
 ///
 /// plus an optional `"times": N` next to `"fault"` to affect only the next N requests.
-/// `DELETE /__admin/faults` clears every fault.
+/// `DELETE /__admin/faults` clears every fault, `DELETE /__admin/faults?route=<api>.<endpoint>`
+/// the fault of one route. A route that the emulator does not serve is refused (400).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -72,6 +73,11 @@ impl Faults {
 
     pub(crate) fn clear(&self) {
         self.lock().clear();
+    }
+
+    /// Clears the fault of one route; whether it had one.
+    pub(crate) fn clear_route(&self, route: &str) -> bool {
+        self.lock().remove(route).is_some()
     }
 
     /// The fault for this request, if any, counting it against `times`.

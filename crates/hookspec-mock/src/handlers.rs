@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
+use axum::extract::{Query, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hookspec_spec::{Api, Auth, Endpoint, Param, TypeRef, ValueError};
@@ -472,6 +472,17 @@ fn admin_authorized(token: &str, headers: &axum::http::HeaderMap) -> bool {
     })
 }
 
+/// A fault for a route the emulator does not serve would never fire: refused, naming the routes.
+fn unknown_route(shared: &Shared, route: &str) -> Response {
+    admin_error(
+        StatusCode::BAD_REQUEST,
+        &format!(
+            "unknown route `{route}` (routes: {})",
+            shared.routes().join(", ")
+        ),
+    )
+}
+
 /// Largest admin request body.
 const MAX_ADMIN_BODY: usize = 64 * 1024;
 
@@ -484,6 +495,7 @@ pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
             let shared = shared.clone();
             async move {
                 match serde_json::from_slice::<FaultRule>(&body) {
+                    Ok(rule) if !shared.serves(&rule.route) => unknown_route(&shared, &rule.route),
                     Ok(rule) => {
                         shared.faults.set(rule);
                         StatusCode::NO_CONTENT.into_response()
@@ -495,11 +507,17 @@ pub(crate) fn admin(shared: Arc<Shared>) -> axum::Router {
     };
     let faults_clear = {
         let shared = shared.clone();
-        move || {
+        move |Query(q): Query<HashMap<String, String>>| {
             let shared = shared.clone();
             async move {
-                shared.faults.clear();
-                StatusCode::NO_CONTENT
+                match q.get("route") {
+                    None => shared.faults.clear(),
+                    Some(route) if !shared.serves(route) => return unknown_route(&shared, route),
+                    Some(route) => {
+                        shared.faults.clear_route(route);
+                    }
+                }
+                StatusCode::NO_CONTENT.into_response()
             }
         }
     };

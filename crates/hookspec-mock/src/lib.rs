@@ -129,6 +129,29 @@ pub enum MockError {
     },
 }
 
+impl Shared {
+    /// Every route served, `<api>.<endpoint>`.
+    pub(crate) fn routes(&self) -> Vec<String> {
+        self.apis
+            .iter()
+            .flat_map(|a| {
+                a.endpoints
+                    .iter()
+                    .map(move |e| format!("{}.{}", a.name, e.name))
+            })
+            .collect()
+    }
+
+    /// Whether `route` (`<api>.<endpoint>`) is served.
+    pub(crate) fn serves(&self, route: &str) -> bool {
+        route.split_once('.').is_some_and(|(api, ep)| {
+            self.apis
+                .iter()
+                .any(|a| a.name == api && a.endpoints.iter().any(|e| e.name == ep))
+        })
+    }
+}
+
 /// State shared by every connection.
 #[derive(Debug)]
 pub(crate) struct Shared {

@@ -388,6 +388,57 @@ async fn faults_can_be_set_over_http() {
         .await
         .unwrap_err();
     assert_eq!(err.status().unwrap(), 418);
+
+    // A route the emulator does not serve would never fire: refused, naming the routes.
+    let typo = http
+        .post(&admin)
+        .bearer_auth(emu.admin_token())
+        .body(r#"{"route": "fivecents.resend-notification", "fault": {"kind": "status", "status": 500}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typo.status(), 400);
+    let text = typo.text().await.unwrap();
+    assert!(
+        text.contains("unknown route `fivecents.resend-notification`"),
+        "{text}"
+    );
+    assert!(text.contains("fivecents.resend_notification"), "{text}");
+
+    // Clearing one route leaves the others' faults.
+    for route in [
+        "omegastream.list_webhook_events",
+        "omegastream.get_webhook_event",
+    ] {
+        let rule =
+            format!(r#"{{"route": "{route}", "fault": {{"kind": "status", "status": 418}}}}"#);
+        let set = http
+            .post(&admin)
+            .bearer_auth(emu.admin_token())
+            .body(rule)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(set.status(), 204);
+    }
+    let cleared = http
+        .delete(format!("{admin}?route=omegastream.list_webhook_events"))
+        .bearer_auth(emu.admin_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 204);
+    let client = omega(&emu, DEFAULT_KEY);
+    client.list_webhook_events(ENDPOINT).await.unwrap();
+    let err = client
+        .get_webhook_event(ENDPOINT, "63377e715790c27875f70dbd")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.status().unwrap(),
+        418,
+        "the other route keeps its fault"
+    );
 }
 
 /// Sends `request` on a fresh connection and reads the whole answer: (status, headers, body).

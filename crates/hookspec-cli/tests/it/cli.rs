@@ -316,10 +316,26 @@ async fn decode_errors_exit_4_and_faults_can_be_set_from_the_cli() {
         .await
         .code(1)
         .stderr(predicate::str::contains("503"));
+    // A route the emulator does not serve is refused; the CLI's spelling of one is its route.
     let mut cmd = hookspec();
     cmd.args(["mock", "fault", "x.y", "clear", "--admin-url", &admin])
         .env("HOOKSPEC_ADMIN_TOKEN", &token);
+    run(cmd)
+        .await
+        .code(1)
+        .stderr(predicate::str::contains("unknown route `x.y`"));
+    let mut cmd = hookspec();
+    cmd.args([
+        "mock",
+        "fault",
+        "omegastream.list-webhook-events",
+        "clear",
+        "--admin-url",
+        &admin,
+    ])
+    .env("HOOKSPEC_ADMIN_TOKEN", &token);
     run(cmd).await.success();
+    run(list_events_on(&emu)).await.success();
 }
 
 #[test]
