@@ -29,6 +29,18 @@
 //!
 //! The bindings are produced by [`include_api!`] from the spec folder; see `api-specs/README.md`
 //! for the format and `ARCHITECTURE.md` for how the pieces fit.
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `rustls` | yes | https base URLs (reqwest's rustls, aws-lc-rs, given to hookspec's clients explicitly) |
+//! | `http2` | yes | HTTP/2 over TLS, and retrying what an HTTP/2 server refused unprocessed |
+//! | `axum` | no | `webhooks::Webhook`, an axum extractor for deliveries |
+//!
+//! Cargo unifies features: the reqwest features that `rustls` and `http2` turn on are on for
+//! the application's own reqwest too. An application that keeps its reqwest without them
+//! depends on hookspec with `default-features = false`.
 
 extern crate self as hookspec;
 

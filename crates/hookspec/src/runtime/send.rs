@@ -613,6 +613,7 @@ pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> Tran
 /// send again: a stream reset with `REFUSED_STREAM`, or a graceful `GOAWAY` (`NO_ERROR`) that
 /// left the stream out. (The cases reqwest's default policy retries on its own; hookspec's
 /// clients leave retrying to hookspec.)
+#[cfg(feature = "http2")]
 fn refused_unprocessed(e: &reqwest::Error) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
@@ -623,6 +624,12 @@ fn refused_unprocessed(e: &reqwest::Error) -> bool {
         }
         cause = c.source();
     }
+    false
+}
+
+/// Without HTTP/2 there is no stream to refuse.
+#[cfg(not(feature = "http2"))]
+fn refused_unprocessed(_: &reqwest::Error) -> bool {
     false
 }
 
