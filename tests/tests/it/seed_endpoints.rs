@@ -387,6 +387,15 @@ fn insecure_and_malformed_configuration_is_refused() {
         .credentials("t")
         .build();
     assert!(allowed.is_ok());
+    let userinfo = omegastream::Client::builder()
+        .base_url("https://admin:hunter2@api.example.com/company")
+        .credentials("t")
+        .build();
+    let msg = userinfo.unwrap_err().to_string();
+    assert!(
+        msg.contains("must not carry credentials") && !msg.contains("hunter2"),
+        "{msg}"
+    );
     let crlf = omegastream::Client::builder()
         .credentials("t\r\nX-Evil: 1")
         .build();

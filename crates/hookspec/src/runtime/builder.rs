@@ -414,6 +414,19 @@ fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<url::Url, Inva
             ));
         }
     }
+    // Credentials in the URL would be sent as Basic auth by nobody (hookspec sends its own) and
+    // printed wherever the base URL is (`Debug`, errors): refused, without repeating them.
+    if !url.username().is_empty() || url.password().is_some() {
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        return Err(InvalidRequest::new(
+            None,
+            format!(
+                "base URL `{shown}` must not carry credentials (`user:password@`); give them with `credentials(…)`"
+            ),
+        ));
+    }
     if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
         return Err(InvalidRequest::new(
             None,
