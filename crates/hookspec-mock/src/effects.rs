@@ -55,9 +55,10 @@ pub(crate) async fn deliver_omegastream_event(
             continue;
         };
         let now = now_secs();
+        // The envelope POSTed has no `created_at` (the spec's `webhooks.toml`); the history's
+        // record of it does.
         let mut event = json!({
             "id": shared.store.new_id(),
-            "created_at": crate::declared::rfc3339(now),
             "coid": ep.get("coid").cloned().unwrap_or(Value::Null),
             "api_version": "v1",
             "created": now,
@@ -69,6 +70,7 @@ pub(crate) async fn deliver_omegastream_event(
         // Sent as the provider sends a delivery: the same code as `hookspec trigger`.
         let body = event.to_string();
         let sent = hookspec::webhooks::deliver(&shared.http, url, body, None).await;
+        event["created_at"] = json!(crate::declared::rfc3339(now));
         event["response"] = match sent {
             Ok(r) => {
                 let status = r.status;
