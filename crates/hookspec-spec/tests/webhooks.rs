@@ -236,3 +236,40 @@ example = '[{}]'
         ],
     );
 }
+
+/// An event's example says that event in its tag, and its data fits the event's data type
+/// (the envelope's own check sees only `raw_json` there): `hookspec trigger` sends these.
+#[test]
+fn event_examples_are_checked_against_their_event() {
+    assert_reports_exactly(
+        r#"envelope = "Envelope"
+[tag]
+field = "type"
+data_field = "data"
+data = "Thing"
+data_wrapper = "thing"
+[events."thing.created"]
+example = '{"id": "e1", "type": "thing.deleted", "data": {"name": "n"}, "count": 1}'
+[events."thing.deleted"]
+example = '{"id": "e2", "type": "thing.deleted", "data": {"thing": {"name": 3}}, "count": 1}'
+"#,
+        &[
+            "api-specs/t/webhooks.toml:7:9: the example of event `thing.created` has `type` \"thing.deleted\"",
+            "api-specs/t/webhooks.toml:9:9: the example of event `thing.deleted` does not match `Thing` at data.name: expected a string, found a number",
+        ],
+    );
+    // Right tag, data that fits, wrapped or not: no complaint.
+    webhooks(
+        r#"envelope = "Envelope"
+[tag]
+field = "type"
+data_field = "data"
+data = "Thing"
+data_wrapper = "thing"
+[events."thing.created"]
+example = '{"id": "e1", "type": "thing.created", "data": {"name": "n"}, "count": 1}'
+[events."thing.deleted"]
+example = '{"id": "e2", "type": "thing.deleted", "data": {"thing": {"name": "n"}}, "count": 1}'
+"#,
+    );
+}

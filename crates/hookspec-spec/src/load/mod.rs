@@ -134,6 +134,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
             check_error_example(&api, text, &ex.pos, &mut diags);
         }
     }
+    webhooks::check_event_examples(&api, &mut diags);
     emulation::check_emulation(&api, &st.emu_checks, &mut diags);
     // An unfilled `cargo xtask new-endpoint` skeleton: one message per TODO left.
     diags.extend(todo_markers(sources));

@@ -398,3 +398,61 @@ fn fix_enum(t: &mut TypeRef, st: &State) {
         _ => {}
     }
 }
+
+/// An event's example against its event, once the API is whole: the tag says this event (an
+/// example of another one would be sent as this one by `hookspec trigger`, and parsed as the
+/// other), and the data — unwrapped from `data_wrapper` — fits the event's data type (the
+/// envelope's check sees only `raw_json` there).
+pub(super) fn check_event_examples(api: &Api, diags: &mut Vec<Diagnostic>) {
+    let Some(hooks) = &api.webhooks else {
+        return;
+    };
+    let Some(tag) = &hooks.tag else {
+        return;
+    };
+    for event in &hooks.events {
+        let Some(text) = &event.example else {
+            continue;
+        };
+        // Not JSON, or not an object: reported by the envelope's check.
+        let Ok(serde_json::Value::Object(example)) =
+            serde_json::from_str::<serde_json::Value>(text)
+        else {
+            continue;
+        };
+        let mut problem = |message: String| {
+            diags.push(Diagnostic::new(
+                event.pos.clone(),
+                format!("the example of event `{}` {message}", event.name),
+            ));
+        };
+        match example.get(&tag.field) {
+            Some(serde_json::Value::String(t)) if *t == event.name => {}
+            Some(other) => problem(format!("has `{}` {other}", tag.field)),
+            None => problem(format!("has no `{}`", tag.field)),
+        }
+        let mut data = example
+            .get(&tag.data_field)
+            .unwrap_or(&serde_json::Value::Null);
+        if data.is_null() || event.data == TypeRef::RawJson {
+            continue;
+        }
+        if let (Some(wrapper), serde_json::Value::Object(o)) = (&tag.data_wrapper, data)
+            && o.len() == 1
+            && let Some(inner) = o.get(wrapper)
+        {
+            data = inner;
+        }
+        for e in api.check_value(&event.data, data) {
+            let at = if e.path.is_empty() {
+                tag.data_field.clone()
+            } else {
+                format!("{}.{}", tag.data_field, e.path)
+            };
+            problem(format!(
+                "does not match `{}` at {at}: {}",
+                event.data, e.message
+            ));
+        }
+    }
+}
