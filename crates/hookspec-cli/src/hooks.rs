@@ -117,6 +117,8 @@ pub(crate) async fn trigger(apis: &[Api], m: &ArgMatches) -> Result<(), Failure>
         .ok_or_else(|| Failure::Usage(format!("unknown API `{name}`")))?;
     let event = m.get_one::<String>("event-type").map_or("", String::as_str);
     let to = m.get_one::<String>("to").map_or("", String::as_str);
+    // A URL that does not parse is the command line's mistake (exit 2), not the network's.
+    reqwest::Url::parse(to).map_err(|e| Failure::Usage(format!("--to {to}: {e}")))?;
     let sets = m
         .get_many::<String>("set")
         .into_iter()
@@ -135,8 +137,9 @@ pub(crate) async fn trigger(apis: &[Api], m: &ArgMatches) -> Result<(), Failure>
     })?;
     let bytes = serde_json::to_vec(&body).map_err(|e| Failure::Other(e.to_string()))?;
     let secrets = secrets(m)?;
-    let msg_id = body
-        .get("id")
+    // The delivery's id where the spec's `id_field` says (the `webhook-id` a receiver keys on).
+    let msg_id = id_wire_name(api)
+        .and_then(|wire| body.get(wire))
         .and_then(serde_json::Value::as_str)
         .map_or_else(|| format!("msg_{}", fastrand_id()), str::to_owned);
     let http = reqwest::Client::builder()
@@ -163,9 +166,55 @@ pub(crate) async fn trigger(apis: &[Api], m: &ArgMatches) -> Result<(), Failure>
     }
 }
 
+/// The wire name of the envelope field the spec's `id_field` names.
+fn id_wire_name(api: &Api) -> Option<&str> {
+    let hooks = api.webhooks.as_ref()?;
+    let id = hooks.id_field.as_ref()?;
+    let hookspec_spec::TypeRef::Model(envelope) = &hooks.envelope else {
+        return None;
+    };
+    api.model(envelope)?
+        .fields
+        .iter()
+        .find(|f| &f.rust_name == id)
+        .map(|f| f.name.as_str())
+}
+
 fn fastrand_id() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     format!("{nanos:x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_wire_name;
+
+    /// `trigger` signs a delivery with the id from the envelope field the spec's `id_field`
+    /// names, by its wire name (`eventId`), not a fixed `id`.
+    #[test]
+    fn the_delivery_id_comes_from_the_specs_id_field() {
+        let api = r#"name = "t"
+base_url = "https://example.com"
+[models.Envelope.fields.eventId]
+type = "string"
+[models.Envelope.fields.id]
+type = "integer"
+[models.Envelope.fields.type]
+type = "Kind"
+[models.Envelope.fields.data]
+type = "raw_json"
+[enums.Kind]
+values = [{ value = "ping" }]
+"#;
+        let hooks = "envelope = \"Envelope\"\nid_field = \"eventId\"\n[tag]\nfield = \"type\"\ndata_field = \"data\"\n";
+        let sources = hookspec_spec::ApiSources::from_pairs(&[
+            ("api-specs/t/api.toml", api),
+            ("api-specs/t/webhooks.toml", hooks),
+        ])
+        .unwrap();
+        let api = hookspec_spec::parse_api(&sources).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(id_wire_name(&api), Some("eventId"));
+    }
 }

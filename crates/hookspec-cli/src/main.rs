@@ -331,6 +331,7 @@ async fn fault(f: &ArgMatches) -> Result<(), Failure> {
         .get_one::<String>("admin-url")
         .map_or("", String::as_str)
         .trim_end_matches('/');
+    reqwest::Url::parse(admin).map_err(|e| Failure::Usage(format!("--admin-url {admin}: {e}")))?;
     // `<api>.<endpoint>`, also in the spelling of the CLI's subcommands
     // (`fivecents.resend-notification`).
     let route = f

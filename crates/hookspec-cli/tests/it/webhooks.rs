@@ -105,4 +105,17 @@ fn trigger_reports_unknown_events_and_bad_overrides_as_usage_errors() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // A --to that is no URL is the command line's mistake, not a transport error.
+    let out = hookspec()
+        .args([
+            "trigger",
+            "omegastream",
+            "video.process_failed",
+            "--to",
+            "not a url",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to not a url"));
 }
