@@ -30,12 +30,46 @@ pub fn snapshot(api: &Api) -> Result<String, String> {
 
 /// [`snapshot`] of an API expanded in the crate `krate` (the fixture's).
 pub fn snapshot_in(api: &Api, krate: &str) -> Result<String, String> {
+    snapshot_of(api, krate, "crates/hookspec-codegen/tests/snapshots.rs")
+}
+
+/// The insta snapshot of `api` expanded in `krate`, as the test file `source` asserts it.
+fn snapshot_of(api: &Api, krate: &str, source: &str) -> Result<String, String> {
     let code = hookspec_codegen::pretty(&hookspec_codegen::generate_api_in(api, krate))
         .map_err(|e| format!("generated code for `{}` does not parse: {e}", api.name))?;
     Ok(format!(
-        "---\nsource: crates/hookspec-codegen/tests/snapshots.rs\nexpression: code\n---\n{}\n",
+        "---\nsource: {source}\nexpression: code\n---\n{}\n",
         code.trim_end()
     ))
+}
+
+/// Where the derived files live: a file there that [`expected`] does not list is derived from
+/// nothing (an API or a fixture since removed).
+const DERIVED_DIRS: &[(&str, &str)] = &[
+    ("crates/hookspec-codegen/tests/snapshots", ".snap"),
+    ("openapi", ".json"),
+    ("openapi/3.0", ".json"),
+];
+
+/// Derived files that no spec derives any more.
+fn orphans(root: &Path, expected: &[Derived]) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for (dir, ext) in DERIVED_DIRS {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_file()
+                && path.to_string_lossy().ends_with(ext)
+                && !expected.iter().any(|d| d.path == path)
+            {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// The endpoint table of README.md.
@@ -111,6 +145,19 @@ pub fn expected(root: &Path) -> Result<Vec<Derived>, String> {
         )),
         contents: snapshot_in(&fixture, crate::FIXTURE.1)?,
     });
+    // The signed webhooks fixture: the receiving code of a signing API (no real API signs).
+    let signed = crate::load_dir(root, crate::SIGNED_FIXTURE)?;
+    out.push(Derived {
+        path: root.join(format!(
+            "crates/hookspec-codegen/tests/snapshots/webhook_snapshots__{}.snap",
+            signed.name
+        )),
+        contents: snapshot_of(
+            &signed,
+            "hookspec",
+            "crates/hookspec-codegen/tests/webhook_snapshots.rs",
+        )?,
+    });
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).map_err(|e| format!("README.md: {e}"))?;
     out.push(Derived {
@@ -123,7 +170,12 @@ pub fn expected(root: &Path) -> Result<Vec<Derived>, String> {
 /// Writes every derived file; returns the ones that changed.
 pub fn regen(root: &Path) -> Result<Vec<String>, String> {
     let mut changed = Vec::new();
-    for d in expected(root)? {
+    let all = expected(root)?;
+    for orphan in orphans(root, &all) {
+        std::fs::remove_file(&orphan).map_err(|e| format!("{}: {e}", rel(root, &orphan)))?;
+        changed.push(format!("{} (removed)", rel(root, &orphan)));
+    }
+    for d in all {
         let current = std::fs::read_to_string(&d.path).ok();
         if current.as_deref() != Some(d.contents.as_str()) {
             if let Some(dir) = d.path.parent() {
@@ -143,6 +195,12 @@ pub fn check(root: &Path) -> Result<(), String> {
     let mut problems = Vec::new();
     match expected(root) {
         Ok(all) => {
+            for orphan in orphans(root, &all) {
+                problems.push(format!(
+                    "{} is derived from no spec: run `cargo xtask regen` (it removes it) and commit the result",
+                    rel(root, &orphan)
+                ));
+            }
             for d in all {
                 let current = std::fs::read_to_string(&d.path).ok();
                 if current.as_deref() != Some(d.contents.as_str()) {

@@ -37,6 +37,16 @@ pub fn rel(root: &Path, path: &Path) -> String {
 /// that expands it, whose name its doc examples use.
 pub const FIXTURE: (&str, &str) = ("tests/fixture/api-specs/fixture", "hookspec_fixture");
 
+/// The test-only API whose webhook deliveries are signed (`hookspec-tests` compiles it).
+pub const SIGNED_FIXTURE: &str = "tests/webhook-fixture";
+
+/// The API of the folder `dir` (relative to `root`), loaded and validated.
+pub fn load_dir(root: &Path, dir: &str) -> Result<Api, String> {
+    let (sources, _) =
+        read_api_dir(&root.join(dir), &|p| rel(root, p)).map_err(|e| e.to_string())?;
+    parse_api(&sources).map_err(|d| d.to_string())
+}
+
 /// The fixture API ([`FIXTURE`]), loaded and validated like the APIs of `api-specs/`.
 pub fn load_fixture(root: &Path) -> Result<Api, String> {
     let (sources, _) =

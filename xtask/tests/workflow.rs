@@ -81,6 +81,37 @@ fn a_stale_derived_file_fails_check_naming_it_and_the_command() {
         err.contains("snapshots__omegastream.snap.new is an unreviewed snapshot"),
         "{err}"
     );
+    std::fs::remove_file(&pending).unwrap();
+
+    // The signed webhooks fixture's snapshot is derived too; and a derived file of an API
+    // since removed is reported, and removed by regen.
+    let hooks = tmp.path().join("tests/webhook-fixture/webhooks.toml");
+    let hooks_text = std::fs::read_to_string(&hooks).unwrap();
+    std::fs::write(
+        &hooks,
+        hooks_text.replace("Orders, signed", "Orders, all signed"),
+    )
+    .unwrap();
+    let orphan = tmp.path().join("openapi/3.0/gone.json");
+    std::fs::write(&orphan, "{}").unwrap();
+    let err = derived::check(tmp.path()).unwrap_err();
+    assert!(
+        err.contains("webhook_snapshots__signed_hooks.snap is stale"),
+        "{err}"
+    );
+    assert!(
+        err.contains("openapi/3.0/gone.json is derived from no spec"),
+        "{err}"
+    );
+    let changed = derived::regen(tmp.path()).unwrap();
+    assert!(
+        changed
+            .iter()
+            .any(|c| c == "openapi/3.0/gone.json (removed)"),
+        "{changed:?}"
+    );
+    assert!(!orphan.exists());
+    derived::check(tmp.path()).unwrap();
 }
 
 /// new-endpoint → regen → check on a temporary copy of the tree. That the new function builds
