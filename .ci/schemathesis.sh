@@ -6,10 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV="${HOOKSPEC_ST_VENV:-${TMPDIR:-/tmp}/hookspec-schemathesis-venv}"
-if [ ! -x "$VENV/bin/schemathesis" ]; then
+# A venv left by an earlier run is reused only if it was made from these same pins.
+PINS="$(sha256sum .ci/schemathesis-requirements.txt | cut -d' ' -f1)"
+if [ ! -x "$VENV/bin/schemathesis" ] || [ "$(cat "$VENV/.pins" 2>/dev/null)" != "$PINS" ]; then
+  rm -rf "$VENV"
   python3 -m venv "$VENV"
   # Every package pinned (schemathesis 4.32.5 and what it needs), from PyPI.
   "$VENV/bin/pip" install --quiet --requirement .ci/schemathesis-requirements.txt
+  echo "$PINS" > "$VENV/.pins"
 fi
 "$VENV/bin/schemathesis" --version
 
@@ -18,13 +22,23 @@ BIN="${CARGO_TARGET_DIR:-target}/debug/hookspec"
 PORT="${HOOKSPEC_ST_PORT:-18181}"
 TOKEN="ci-admin-$RANDOM$RANDOM"
 KEY="hookspec-test-key"
-"$BIN" mock serve --port "$PORT" --admin-token "$TOKEN" 2>"${TMPDIR:-/tmp}/hookspec-st-serve.log" &
+LOG="${TMPDIR:-/tmp}/hookspec-st-serve.log"
+"$BIN" mock serve --port "$PORT" --admin-token "$TOKEN" >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+# Ready when our emulator says it listens (a port that merely accepts connections may be
+# another program's: testing that would say nothing about the emulator).
+ready=""
+for _ in $(seq 200); do
+  kill -0 "$SERVER" 2>/dev/null || break
+  grep -q "listening on http://127.0.0.1:$PORT" "$LOG" && { ready=1; break; }
   sleep 0.1
 done
+if [ -z "$ready" ]; then
+  echo "schemathesis: the emulator did not start on port $PORT:" >&2
+  cat "$LOG" >&2
+  exit 1
+fi
 
 run() {
   local api="$1" header="$2"
