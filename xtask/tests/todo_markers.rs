@@ -55,3 +55,28 @@ fn every_todo_of_a_fresh_skeleton_is_reported_once_at_its_position() {
         "{found:?}"
     );
 }
+
+/// `TODO` where the skeleton never writes one is the spec's own text — a task status, a JSON
+/// example — and no marker; in a doc it still is one.
+#[test]
+fn todo_as_a_value_of_the_api_is_no_marker() {
+    let api = "name = \"t\"\nbase_url = \"https://api.example.com\"\n\
+               [enums.TaskStatus]\nvalues = [{ value = \"TODO\" }, { value = \"DONE\" }]\n";
+    let endpoint = "summary = \"List tasks\"\nmethod = \"GET\"\npath = \"/tasks\"\n\
+                    [response]\ntype = \"json\"\ndoc = \"TODO\"\n\
+                    [[examples]]\ntitle = \"Tasks\"\nresponse = '''[{\"status\": \"TODO\"}]'''\n";
+    let sources = hookspec_spec::ApiSources::from_pairs(&[
+        ("api-specs/t/api.toml", api),
+        ("api-specs/t/list_tasks.toml", endpoint),
+    ])
+    .unwrap();
+    let found: Vec<String> = todo_markers(&sources)
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("api-specs/t/list_tasks.toml:6:8: `response.doc`"),
+        "{found:#?}"
+    );
+}

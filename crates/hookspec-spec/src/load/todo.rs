@@ -57,7 +57,7 @@ fn value_markers(
                 value_markers(index, item, &format!("{path}[{i}]"), out);
             }
         }
-        DeValue::String(s) => {
+        DeValue::String(s) if skeleton_key(path) => {
             let raw = index.text().get(v.span()).unwrap_or_default();
             let start = index.pos(v.span().start);
             for (offset, _) in s.match_indices(MARKER).filter(|(i, _)| is_word(s, *i)) {
@@ -74,6 +74,15 @@ fn value_markers(
         }
         _ => {}
     }
+}
+
+/// Whether the skeleton writes a TODO under this key: docs, summaries, example titles and the
+/// examples' path parameters. Elsewhere `TODO` is the spec's own text: an enum value (a task
+/// status `TODO`), a JSON example, a description of someone else's API.
+fn skeleton_key(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    matches!(last, "summary" | "doc" | "title")
+        || (path.starts_with("examples[") && path.contains(".path_params."))
 }
 
 /// Whether the marker at `i` is a word of its own (not `TODOS` or `xTODO`).
