@@ -215,7 +215,7 @@ pub(super) fn read_emulator(
     let set = string_pairs(cx, &mut e, "set");
     let parent = string_pairs(cx, &mut e, "parent");
     let items_field = e.string(cx, "items_field");
-    let response = json_text(cx, &mut e, "response").map(|(v, _)| v);
+    let response_text = json_text(cx, &mut e, "response");
     let effect = e.string(cx, "effect");
     let in_range = string_pairs(cx, &mut e, "in_range");
     let (paging, paging_check) = match e.table(cx, "paging") {
@@ -283,6 +283,22 @@ pub(super) fn read_emulator(
         }
         found
     });
+    // The emulator answers with `response` instead of the item where there is one item to
+    // answer with and nothing else to say: a get and a delete. Elsewhere it would be ignored.
+    let response = match response_text {
+        Some((_, text)) if !matches!(op, Some(Operation::Get | Operation::Delete)) => {
+            cx.error(
+                &text.span(),
+                format!(
+                    "`response` applies to the `get` and `delete` operations (a fixed body instead of the item){}",
+                    op.map(|o| format!("; `{}` answers with what it made or found", o.as_str()))
+                        .unwrap_or_default()
+                ),
+            );
+            None
+        }
+        other => other.map(|(v, _)| v),
+    };
     if let Some(ef) = &effect
         && !is_snake_ident(ef.get_ref())
     {
@@ -882,6 +898,24 @@ type = "Thing"
     fn a_valid_declaration_loads() {
         let ep = format!(
             "{EP}[emulator]\nresource = \"things\"\nop = \"action\"\nid_param = \"id\"\nset = {{ on = \"on\" }}\n"
+        );
+        assert_eq!(errors(API, &ep), "");
+    }
+
+    /// `response` replaces the item a get or a delete answers with; on another operation it
+    /// would be ignored.
+    #[test]
+    fn a_fixed_response_is_for_get_and_delete_only() {
+        let ep = format!(
+            "{EP}[emulator]\nresource = \"things\"\nop = \"action\"\nid_param = \"id\"\nset = {{ on = \"on\" }}\nresponse = '{{}}'\n"
+        );
+        let e = errors(API, &ep);
+        assert!(
+            e.contains("t/ep.toml:14:12: `response` applies to the `get` and `delete` operations (a fixed body instead of the item); `action` answers with what it made or found"),
+            "{e}"
+        );
+        let ep = format!(
+            "{EP}[emulator]\nresource = \"things\"\nop = \"get\"\nid_param = \"id\"\nresponse = '{{\"id\": \"x\", \"on\": false}}'\n"
         );
         assert_eq!(errors(API, &ep), "");
     }
