@@ -134,6 +134,29 @@ fn check_query(api: &Api, ep: &Endpoint, query: Option<&str>) -> Vec<ValueError>
     problems
 }
 
+/// The header parameters of `ep` checked as its query parameters are: required ones present
+/// (names without regard to case), each of its type, enums among their values.
+fn check_headers(api: &Api, ep: &Endpoint, headers: &axum::http::HeaderMap) -> Vec<ValueError> {
+    let mut problems = Vec::new();
+    for p in &ep.headers {
+        let fail = |message: String| ValueError {
+            path: p.name.clone(),
+            message,
+        };
+        match headers.get(p.name.as_str()).map(|v| v.to_str()) {
+            None if !p.optional => problems.push(fail("required header missing".to_owned())),
+            None => {}
+            Some(Err(_)) => problems.push(fail("not visible ASCII".to_owned())),
+            Some(Ok(value)) => {
+                if let Some(problem) = check_query_value(api, p, &p.ty, value) {
+                    problems.push(fail(problem));
+                }
+            }
+        }
+    }
+    problems
+}
+
 /// What is wrong with one query value (one item of a list) of type `ty`, if anything.
 fn check_query_value(api: &Api, p: &Param, ty: &TypeRef, value: &str) -> Option<String> {
     match ty {
@@ -366,7 +389,8 @@ pub(crate) async fn endpoint(
         }
     };
 
-    let query_problems = check_query(&api, ep, parts.uri.query());
+    let mut query_problems = check_query(&api, ep, parts.uri.query());
+    query_problems.extend(check_headers(&api, ep, &parts.headers));
     if !query_problems.is_empty() {
         return api_error(
             &api,

@@ -1045,3 +1045,48 @@ mod rate_limits {
         }
     }
 }
+
+/// Header parameters are checked as query parameters are: a required one missing, or one not
+/// of its type, is a 400 naming it (the emulator accepted anything before).
+#[tokio::test]
+async fn declared_headers_are_checked() {
+    let fixture = hookspec_mock::read_api_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixture/api-specs/fixture"),
+    )
+    .unwrap();
+    let emu = Emulator::builder().api(fixture).start().await.unwrap();
+    let http = hookspec_tests::raw_http();
+    let url = format!("{}/widgets/w1/send", emu.base_url("fixture"));
+    let send = |headers: &'static [(&'static str, &'static str)]| {
+        let mut rb = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(r#"{"type": "express", "self": false}"#);
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        async move {
+            let resp = rb.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let (status, body) = send(&[]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("X-Trace-Id") && body.contains("required header missing"),
+        "{body}"
+    );
+    let (status, body) = send(&[("x-trace-id", "t1"), ("X-Priority", "high")]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("X-Priority") && body.contains("expected an integer"),
+        "{body}"
+    );
+    let (status, body) = send(&[
+        ("x-trace-id", "t1"),
+        ("X-Priority", "2"),
+        ("X-Shade", "dark-blue"),
+    ])
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
