@@ -6,9 +6,17 @@ use std::time::{Duration, Instant};
 
 /// Remembers which deliveries were seen, by key ([`super::Received::key`]: the event id, or
 /// else the `webhook-id` header, or else a hash of the body).
+///
+/// [`is_duplicate`](Dedup::is_duplicate) records a key when it checks it: a handler that then
+/// fails and answers 5xx for the provider to deliver again calls [`forget`](Dedup::forget)
+/// first, or the retry is taken for a duplicate and dropped.
 pub trait Dedup: Send + Sync {
     /// Records `key` and tells whether it had been recorded before (a duplicate).
     fn is_duplicate(&self, key: &str) -> bool;
+
+    /// Forgets `key`: its next delivery is not a duplicate (for a delivery whose handling
+    /// failed and that the provider is asked to send again).
+    fn forget(&self, key: &str);
 }
 
 /// An in-memory [`Dedup`] bounded in size (the oldest key is forgotten first) and in age (a
@@ -93,11 +101,33 @@ impl Dedup for InMemoryDedup {
     fn is_duplicate(&self, key: &str) -> bool {
         self.is_duplicate_at(key, Instant::now())
     }
+
+    fn forget(&self, key: &str) {
+        // Its entry in `order` stays until it comes first; it no longer matches `seen` then.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .seen
+            .remove(key);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forgotten_key_is_new_again() {
+        let d = InMemoryDedup::new(10, Duration::from_secs(60));
+        assert!(!d.is_duplicate("a"));
+        assert!(d.is_duplicate("a"));
+        d.forget("a");
+        assert_eq!(d.len(), 0);
+        assert!(!d.is_duplicate("a"), "its handling failed: the retry is handled");
+        assert!(d.is_duplicate("a"));
+        d.forget("never seen");
+        assert_eq!(d.len(), 1);
+    }
 
     #[test]
     fn repeats_are_duplicates_until_forgotten() {
