@@ -142,7 +142,10 @@ fn bench_binary(root: &Path, name: &str) -> Result<std::path::PathBuf, String> {
         name,
     ]);
     status(build)?;
-    Ok(root.join("target/release").join(name))
+    // Where cargo put it: `CARGO_TARGET_DIR` when set (relative to the workspace), else `target`.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |dir| root.join(dir));
+    Ok(target.join("release").join(name))
 }
 
 /// Instructions per request, client and server together (both run in one process).

@@ -89,7 +89,7 @@ fn run_args(cmd: Command) -> Command {
         Arg::new("retry-failed")
             .long("retry-failed")
             .action(ArgAction::SetTrue)
-            .help("Also send again the items whose hooks failed last time"),
+            .help("Also send again the items whose hooks failed last time (a 5centscdn resend calls every hook of the job again, those that answered 2xx too)"),
     )
     .arg(
         Arg::new("resend-uncertain")

@@ -23,7 +23,7 @@ pub const REDACTED: &str = "[REDACTED]";
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct RecordedRequest {
-    /// `<api>.<endpoint>`, or `-` for a request that matched no route.
+    /// `<api>.<endpoint>` (requests that match no route are answered, 404 or 405, not logged).
     pub route: String,
     /// Method.
     pub method: String,

@@ -169,7 +169,8 @@ pub struct Outcome {
 pub struct Options {
     /// Requests in flight at once (at least 1). The rate limit is the client's, shared by all.
     pub concurrency: usize,
-    /// Also send the items whose last outcome was [`Status::Failed`].
+    /// Also send the items whose last outcome was [`Status::Failed`]. A 5centscdn resend calls
+    /// every webhook of the job again: the hooks that answered 2xx get the notification twice.
     pub retry_failed: bool,
     /// Also send the items that may have been delivered ([`Status::Uncertain`], or an intent
     /// without an outcome).
