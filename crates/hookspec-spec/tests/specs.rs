@@ -222,6 +222,23 @@ type = "raw_json"
     let api = parse_api(&sources(API, ok)).expect("valid");
     assert!(api.model("Outer").unwrap().fields[0].boxed);
     assert_eq!(api.model("Inner").unwrap().fields[0].ty, TypeRef::RawJson);
+
+    // The error models are decoded through serde's buffer too (one untagged error body).
+    let api = r#"name = "t"
+base_url = "https://example.com"
+[errors]
+models = ["Problem"]
+[models.Problem.fields.detail]
+type = "Detail"
+[models.Detail.fields.raw]
+type = "raw_json"
+"#;
+    let ep = "method = \"GET\"\npath = \"/a\"\n[response]\ntype = \"json\"\n";
+    let err = parse_api(&sources(api, ep)).unwrap_err().to_string();
+    assert!(
+        err.contains("api-specs/t/api.toml:7:23: `raw_json` field `raw` is reachable from model `Problem`, an error model"),
+        "{err}"
+    );
 }
 
 // The spec diagnostics that used to be trybuild cases (`tests/ui/spec_*`): each message and

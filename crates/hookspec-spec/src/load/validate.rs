@@ -226,7 +226,8 @@ pub(super) fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [E
     for (t, _, _) in &mut st.example_checks {
         fix(t);
     }
-    check_boxed_and_raw(st);
+    let error_models: Vec<String> = header.error_models.iter().map(|(m, _)| m.clone()).collect();
+    check_boxed_and_raw(st, &error_models);
     for ep in endpoints.iter_mut() {
         if let Some(ty) = &mut ep.response.ty {
             fix(ty);
@@ -244,7 +245,7 @@ pub(super) fn resolve(st: &mut State, header: &mut ApiHeader, endpoints: &mut [E
 
 /// `boxed` needs a model type; `raw_json` cannot be reached from a model with an
 /// "exactly one of" group (serde buffers such models, and raw JSON cannot be buffered).
-fn check_boxed_and_raw(st: &mut State) {
+fn check_boxed_and_raw(st: &mut State, error_models: &[String]) {
     for m in &st.models {
         for f in &m.fields {
             if f.boxed && !matches!(f.ty, TypeRef::Model(_)) {
@@ -258,9 +259,22 @@ fn check_boxed_and_raw(st: &mut State) {
             }
         }
     }
-    for m in st.models.iter().filter(|m| !m.one_of.is_empty()) {
+    // Roots decoded through serde's buffer: models with a one_of group, and the error models
+    // (one untagged `ApiErrorBody` tries each in turn).
+    let roots = st
+        .models
+        .iter()
+        .filter(|m| !m.one_of.is_empty())
+        .map(|m| (m.name.as_str(), "which has a one_of group"))
+        .chain(error_models.iter().map(|m| {
+            (
+                m.as_str(),
+                "an error model (the error body tries each in turn)",
+            )
+        }));
+    for (root, why) in roots {
         let mut seen = HashSet::new();
-        let mut stack = vec![m.name.as_str()];
+        let mut stack = vec![root];
         while let Some(name) = stack.pop() {
             if !seen.insert(name) {
                 continue;
@@ -279,10 +293,10 @@ fn check_boxed_and_raw(st: &mut State) {
                     st.diags.push(Diagnostic::new(
                         f.pos.clone(),
                         format!(
-                            "`raw_json` field `{}` is reachable from model `{}`, which has a \
-                             one_of group: such models are decoded through a buffer that cannot \
-                             keep raw JSON; use `json`",
-                            f.name, m.name
+                            "`raw_json` field `{}` is reachable from model `{root}`, {why}: \
+                             such models are decoded through a buffer that cannot keep raw \
+                             JSON; use `json`",
+                            f.name
                         ),
                     ));
                 }

@@ -123,7 +123,10 @@ mod tests {
         assert!(d.is_duplicate("a"));
         d.forget("a");
         assert_eq!(d.len(), 0);
-        assert!(!d.is_duplicate("a"), "its handling failed: the retry is handled");
+        assert!(
+            !d.is_duplicate("a"),
+            "its handling failed: the retry is handled"
+        );
         assert!(d.is_duplicate("a"));
         d.forget("never seen");
         assert_eq!(d.len(), 1);
