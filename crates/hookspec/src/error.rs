@@ -41,11 +41,13 @@ impl<B> From<DecodeError> for Error<B> {
 }
 
 impl<B> Error<B> {
-    /// The HTTP status, when the server answered.
+    /// The HTTP status, when the server answered (also for a transport error after the status
+    /// arrived: a body over the limit, or cut off).
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Api(e) => Some(e.status),
             Self::Decode(e) => Some(e.status),
+            Self::Transport(e) => e.status,
             _ => None,
         }
     }
@@ -185,6 +187,10 @@ pub struct TransportError {
     pub message: String,
     /// Attempts made, this one included.
     pub attempts: u32,
+    /// The status of a response whose status and headers arrived but whose body could not be
+    /// read whole (larger than the limit, or the connection broke in it); `None` when no
+    /// response came.
+    pub status: Option<StatusCode>,
     /// Underlying error.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,

@@ -103,6 +103,9 @@ async fn truncated_body_is_an_io_error_and_the_post_is_not_repeated() {
         .unwrap_err();
     assert_eq!(transport(&err).kind, TransportErrorKind::Io);
     assert_eq!(server.hits(), 1);
+    // The status arrived before the body broke: kept (a resend answered 200 was processed).
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(200), "{err}");
+    assert!(err.to_string().contains("status 200 received"), "{err}");
 }
 
 #[tokio::test]
@@ -525,6 +528,7 @@ async fn an_oversized_body_is_refused_not_buffered() {
         .unwrap();
     let err = client.list_webhook_events("w").await.unwrap_err();
     assert_eq!(transport(&err).kind, TransportErrorKind::BodyTooLarge);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(200), "{err}");
 }
 
 #[tokio::test]

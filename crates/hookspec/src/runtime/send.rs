@@ -131,6 +131,7 @@ impl Plan {
                 self.total
             ),
             attempts: progress.attempts,
+            status: None,
             source: None,
         }
     }
@@ -358,6 +359,7 @@ impl ClientCore {
                 // Said below, as for a timeout reported by reqwest.
                 message: String::new(),
                 attempts: attempt,
+                status: None,
                 source: None,
             }),
         };
@@ -520,18 +522,18 @@ fn read_response(
         // is left of it (a buffer sized from that was too small for a body of three chunks or more).
         let declared = resp.content_length();
         if declared.is_some_and(|n| n > limit as u64) {
-            return Err(too_large(endpoint, limit));
+            return Err(too_large(endpoint, limit, resp.status()));
         }
         let mut body = Gathered::Nothing;
         let mut len = 0usize;
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| transport_error(endpoint, e))?
+            .map_err(|e| body_error(endpoint, e, resp.status()))?
         {
             len += chunk.len();
             if len > limit {
-                return Err(too_large(endpoint, limit));
+                return Err(too_large(endpoint, limit, resp.status()));
             }
             body = match body {
                 Gathered::Nothing => Gathered::One(chunk),
@@ -562,15 +564,30 @@ fn read_response(
     }
 }
 
-fn too_large(endpoint: &'static str, limit: usize) -> TransportError {
+#[cold]
+fn too_large(endpoint: &'static str, limit: usize, status: StatusCode) -> TransportError {
     TransportError {
         endpoint,
         kind: TransportErrorKind::BodyTooLarge,
         delivery: Delivery::MaybeSent,
-        message: format!("the response body is larger than the limit of {limit} bytes"),
+        message: format!(
+            "the response body (status {}) is larger than the limit of {limit} bytes",
+            status.as_u16()
+        ),
         attempts: 1,
+        status: Some(status),
         source: None,
     }
+}
+
+/// The body of a response whose status and headers arrived could not be read whole: the
+/// status is kept (a resend answered 200 was processed, whatever became of its body).
+#[cold]
+fn body_error(endpoint: &'static str, e: reqwest::Error, status: StatusCode) -> TransportError {
+    let mut t = transport_error(endpoint, e);
+    t.message = format!("{} (status {} received)", t.message, status.as_u16());
+    t.status = Some(status);
+    t
 }
 
 pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> TransportError {
@@ -604,6 +621,7 @@ pub(crate) fn transport_error(endpoint: &'static str, e: reqwest::Error) -> Tran
         delivery,
         message,
         attempts: 1,
+        status: None,
         // Without the URL, which reqwest's message would otherwise repeat (query included).
         source: Some(Box::new(e.without_url())),
     }
