@@ -137,6 +137,20 @@ impl Importer<'_> {
     }
 
     /// A spec type for a schema (inline objects become models named `context`).
+    /// The item type of a list or map: `lenient` is for string, integer and float fields, so
+    /// items that may be a number or a string of one are kept as `json` (what they accept
+    /// stays accepted), and the import says so.
+    fn item_name(&mut self, item: Ty, context: &str) -> String {
+        if item.lenient {
+            self.warn(format!(
+                "{context}: numbers sent as strings inside a list or map are not expressible; kept as json"
+            ));
+            "json".to_owned()
+        } else {
+            item.name
+        }
+    }
+
     pub(super) fn type_of(&mut self, s: &Value, context: &str) -> Ty {
         if let Some(name) = self.resolve_ref(s) {
             return Ty::plain(name);
@@ -197,7 +211,6 @@ impl Importer<'_> {
             Some(Value::String(t)) => t.as_str(),
             _ => "",
         };
-        let mut lenient = false;
         let t = match ty {
             "string" if s.get("format") == Some(&json!("date-time")) => "datetime".to_owned(),
             "string" => {
@@ -212,8 +225,7 @@ impl Importer<'_> {
             "array" => {
                 let items = s.get("items").cloned().unwrap_or(json!({}));
                 let item = self.type_of(&items, &format!("{context}Item"));
-                lenient = item.lenient;
-                format!("array<{}>", item.name)
+                format!("array<{}>", self.item_name(item, context))
             }
             "object" if s.get("properties").is_some() => {
                 let name = context.to_upper_camel_case();
@@ -223,8 +235,7 @@ impl Importer<'_> {
             "object" => match s.get("additionalProperties") {
                 Some(ap) if ap.is_object() => {
                     let value = self.type_of(ap, &format!("{context}Value"));
-                    lenient = value.lenient;
-                    format!("map<{}>", value.name)
+                    format!("map<{}>", self.item_name(value, context))
                 }
                 _ => "map<json>".to_owned(),
             },
@@ -249,7 +260,7 @@ impl Importer<'_> {
         Ty {
             name: t,
             nullable,
-            lenient,
+            lenient: false,
         }
     }
 
