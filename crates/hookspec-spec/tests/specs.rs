@@ -615,6 +615,19 @@ fn mistakes_that_used_to_load() {
             "no `{file_line_col}: …{text}…` in {d:#?}"
         );
     };
+    // A header name beside a bearer token was ignored.
+    let d = diagnostics_of(
+        &BROKEN_API.replace(
+            "scheme = \"bearer\"",
+            "scheme = \"bearer\"\nheader = \"X-Token\"",
+        ),
+        &[("a.toml", GET_JSON)],
+    );
+    has(
+        &d,
+        "api.toml:6:10",
+        "`header` applies to `scheme = \"header\"`; with `bearer` it would be ignored",
+    );
     // Half a rate limit was no rate limit at all.
     let d = diagnostics_of(
         &format!("{BROKEN_API}[rate_limit]\nrequests = 5\n"),

@@ -101,8 +101,22 @@ fn read_auth(cx: &mut Cx<'_>, mut a: TableReader<'_, '_>) -> Auth {
                 Auth::None
             }
         },
-        Some("bearer") => Auth::Bearer,
-        Some("none") => Auth::None,
+        Some(scheme @ ("bearer" | "none")) => {
+            // A header name here would be ignored: the bearer token goes in `Authorization`.
+            if let Some(h) = &header {
+                cx.error(
+                    &h.span(),
+                    format!(
+                        "`header` applies to `scheme = \"header\"`; with `{scheme}` it would be ignored"
+                    ),
+                );
+            }
+            if scheme == "bearer" {
+                Auth::Bearer
+            } else {
+                Auth::None
+            }
+        }
         Some(other) => {
             if let Some(s) = &scheme {
                 cx.error(
