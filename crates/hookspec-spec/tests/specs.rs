@@ -615,6 +615,26 @@ fn mistakes_that_used_to_load() {
             "no `{file_line_col}: …{text}…` in {d:#?}"
         );
     };
+    // An example's path parameters: declared ones, of their types.
+    let d = diagnostics_of(
+        BROKEN_API,
+        &[(
+            "a.toml",
+            "method = \"GET\"\npath = \"/things/{n}\"\n[path_params.n]\ntype = \"integer\"\n\
+             [response]\ntype = \"json\"\n\
+             [[examples]]\ntitle = \"One\"\npath_params = { n = \"seven\", id = \"x\" }\nresponse = '{}'\n",
+        )],
+    );
+    has(
+        &d,
+        "a.toml:7:1",
+        "example `One` gives path parameter `n` the value `seven`, which is not a `integer`",
+    );
+    has(
+        &d,
+        "a.toml:7:1",
+        "example `One` gives path parameter `id`, which `/things/{n}` does not have (it has: n)",
+    );
     // A header name beside a bearer token was ignored.
     let d = diagnostics_of(
         &BROKEN_API.replace(

@@ -369,3 +369,48 @@ pub(super) fn check_error_example(api: &Api, text: &str, pos: &Pos, out: &mut Ve
         ));
     }
 }
+
+/// The path parameters an example gives: each one the endpoint declares, with a value of its
+/// type (the rustdoc examples and the emulator's answers are built from them).
+pub(super) fn check_example_path_params(api: &Api, diags: &mut Vec<Diagnostic>) {
+    for ep in &api.endpoints {
+        for ex in &ep.examples {
+            for (name, value) in &ex.path_params {
+                let Some(p) = ep.path_params.iter().find(|p| &p.name == name) else {
+                    let declared: Vec<&str> =
+                        ep.path_params.iter().map(|p| p.name.as_str()).collect();
+                    diags.push(Diagnostic::new(
+                        ex.pos.clone(),
+                        format!(
+                            "example `{}` gives path parameter `{name}`, which `{}` does not have (it has: {})",
+                            ex.title,
+                            ep.path,
+                            if declared.is_empty() { "none".to_owned() } else { declared.join(", ") }
+                        ),
+                    ));
+                    continue;
+                };
+                let fits = match &p.ty {
+                    TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
+                        value.parse::<i64>().is_ok()
+                    }
+                    TypeRef::Float => value.parse::<f64>().is_ok(),
+                    TypeRef::Bool => matches!(value.as_str(), "true" | "false"),
+                    TypeRef::Enum(e) => api
+                        .enum_def(e)
+                        .is_some_and(|d| d.values.iter().any(|v| &v.value == value)),
+                    _ => true,
+                };
+                if !fits {
+                    diags.push(Diagnostic::new(
+                        ex.pos.clone(),
+                        format!(
+                            "example `{}` gives path parameter `{name}` the value `{value}`, which is not a `{}`",
+                            ex.title, p.ty
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
