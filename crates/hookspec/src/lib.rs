@@ -63,7 +63,7 @@ pub use error::{
 };
 pub use hookspec_macros::include_api;
 pub use retry::RetryPolicy;
-pub use runtime::{CallOptions, ClientBuilder};
+pub use runtime::{CallOptions, ClientBuilder, RateLimit};
 pub use secrecy::SecretString;
 pub use types::{CivilDateTime, RawJson, TimeRange, Timestamp, UnixMillis, UnixSeconds};
 pub use {bytes, futures, http, reqwest, serde_json};
