@@ -639,6 +639,9 @@ pub(super) fn check_emulation(api: &Api, checks: &[Check], out: &mut Vec<Diagnos
                         ));
                     }
                 }
+                if is_list && ep.pagination.is_none() {
+                    check_list_shape(api, ep, items_field.as_ref(), op_pos, out);
+                }
                 if is_list && ep.pagination.is_some() {
                     if let Some(f) = items_field {
                         out.push(Diagnostic::new(
@@ -653,6 +656,61 @@ pub(super) fn check_emulation(api: &Api, checks: &[Check], out: &mut Vec<Diagnos
                 }
             }
         }
+    }
+}
+
+/// Where a list puts its items: `items_field`, an `array<…>` field of the response model, or
+/// else the response itself, an `array<…>` (a misspelt field answered the example's stale
+/// items; a list answered as a bare array where a model is expected decodes nowhere).
+fn check_list_shape(
+    api: &Api,
+    ep: &Endpoint,
+    items_field: Option<&Ref>,
+    op_pos: &Pos,
+    out: &mut Vec<Diagnostic>,
+) {
+    let response = ep.response.ty.as_ref();
+    match (items_field, response) {
+        (Some(f), Some(TypeRef::Model(name))) => {
+            let Some(model) = api.model(name) else {
+                return;
+            };
+            match model.fields.iter().find(|x| x.name == f.name) {
+                Some(x) if matches!(x.ty, TypeRef::Array(_)) => {}
+                Some(x) => out.push(Diagnostic::new(
+                    f.pos.clone(),
+                    format!(
+                        "`items_field` `{}` must be an `array<…>` field of `{name}`, not `{}`",
+                        f.name, x.ty
+                    ),
+                )),
+                None => {
+                    let names: Vec<&str> = model.fields.iter().map(|x| x.name.as_str()).collect();
+                    out.push(Diagnostic::new(
+                        f.pos.clone(),
+                        format!(
+                            "`items_field` `{}` is not a field of the response model `{name}`{}",
+                            f.name,
+                            did_you_mean(&f.name, &names)
+                        ),
+                    ));
+                }
+            }
+        }
+        (Some(f), other) => out.push(Diagnostic::new(
+            f.pos.clone(),
+            format!(
+                "`items_field` names a field of the response model; the response is `{}`",
+                other.map_or_else(|| "empty".to_owned(), ToString::to_string)
+            ),
+        )),
+        (None, Some(TypeRef::Array(_)) | None) => {}
+        (None, Some(other)) => out.push(Diagnostic::new(
+            op_pos.clone(),
+            format!(
+                "a list answers an `array<…>`, and the response is `{other}`: name the model's array field with `items_field`"
+            ),
+        )),
     }
 }
 
@@ -900,6 +958,40 @@ type = "Thing"
             "{EP}[emulator]\nresource = \"things\"\nop = \"action\"\nid_param = \"id\"\nset = {{ on = \"on\" }}\n"
         );
         assert_eq!(errors(API, &ep), "");
+    }
+
+    /// A list answers its items in `items_field` of the response model, or as the response
+    /// itself: a misspelt field, or a model without one, is reported.
+    #[test]
+    fn a_list_puts_its_items_where_the_response_has_them() {
+        let ep = |items_field: &str| {
+            format!(
+                "method = \"GET\"\npath = \"/things\"\n[response]\ntype = \"Things\"\n\
+                 [models.Things.fields.items]\ntype = \"array<Thing>\"\n\
+                 [models.Things.fields.total]\ntype = \"integer\"\n\
+                 [emulator]\nresource = \"things\"\nop = \"list\"\n{items_field}"
+            )
+        };
+        assert_eq!(errors(API, &ep("items_field = \"items\"\n")), "");
+        let e = errors(API, &ep("items_field = \"itmes\"\n"));
+        assert!(
+            e.contains("t/ep.toml:12:15: `items_field` `itmes` is not a field of the response model `Things`; did you mean `items`?"),
+            "{e}"
+        );
+        let e = errors(API, &ep("items_field = \"total\"\n"));
+        assert!(
+            e.contains(
+                "`items_field` `total` must be an `array<…>` field of `Things`, not `integer`"
+            ),
+            "{e}"
+        );
+        let e = errors(API, &ep(""));
+        assert!(
+            e.contains(
+                "t/ep.toml:11:6: a list answers an `array<…>`, and the response is `Things`"
+            ),
+            "{e}"
+        );
     }
 
     /// `response` replaces the item a get or a delete answers with; on another operation it
