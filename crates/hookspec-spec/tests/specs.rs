@@ -635,6 +635,33 @@ fn mistakes_that_used_to_load() {
         "a.toml:7:1",
         "example `One` gives path parameter `id`, which `/things/{n}` does not have (it has: n)",
     );
+    // The answer to a HEAD has no body: no `type`, whatever the status (it needed a 204).
+    let d = diagnostics_of(
+        BROKEN_API,
+        &[(
+            "a.toml",
+            "method = \"HEAD\"\npath = \"/a\"\n[response]\ntype = \"json\"\n",
+        )],
+    );
+    has(
+        &d,
+        "a.toml:4:8",
+        "the answer to a HEAD request has no body: leave `type` out of `[response]`",
+    );
+    let head = parse_api(&ApiSources {
+        api: SourceFile {
+            path: "api-specs/broken/api.toml".into(),
+            text: BROKEN_API.into(),
+        },
+        endpoints: vec![SourceFile {
+            path: "api-specs/broken/a.toml".into(),
+            text: "method = \"HEAD\"\npath = \"/a\"\n[response]\ndoc = \"Whether it exists.\"\n"
+                .into(),
+        }],
+    })
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(head.endpoints[0].response.ty, None);
+    assert_eq!(head.endpoints[0].response.status, 200);
     // A header name beside a bearer token was ignored.
     let d = diagnostics_of(
         &BROKEN_API.replace(

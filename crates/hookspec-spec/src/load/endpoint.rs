@@ -43,7 +43,7 @@ pub(super) fn read_endpoint(
     let body = t
         .table(cx, "body")
         .and_then(|b| read_body(st, cx, b, &name));
-    let response = read_response(st, cx, &mut t);
+    let response = read_response(st, cx, &mut t, method == Some(Method::Head));
     let pagination = t
         .table(cx, "pagination")
         .and_then(|p| read_pagination(cx, p));
@@ -347,7 +347,12 @@ fn read_body(
 }
 
 /// The required `[response]`: its type, and its status (2xx, by default 200).
-fn read_response(st: &mut State, cx: &mut Cx<'_>, t: &mut TableReader<'_, '_>) -> Option<Response> {
+fn read_response(
+    st: &mut State,
+    cx: &mut Cx<'_>,
+    t: &mut TableReader<'_, '_>,
+    head: bool,
+) -> Option<Response> {
     let Some(mut r) = t.table(cx, "response") else {
         cx.error(
             &t.span,
@@ -374,14 +379,22 @@ fn read_response(st: &mut State, cx: &mut Cx<'_>, t: &mut TableReader<'_, '_>) -
         },
         None => 200,
     };
-    // No `type`: a response without a body to decode, which only a 204 can promise.
+    // No `type`: a response without a body to decode, which only a 204, or the answer to a
+    // HEAD, can promise.
     let ty = match ty {
+        Some(ty) if head => {
+            cx.error(
+                &ty.span(),
+                "the answer to a HEAD request has no body: leave `type` out of `[response]`",
+            );
+            None
+        }
         Some(ty) => {
             let parsed = read_type(st, cx, &ty)?;
             no_time_range(cx, &ty.span(), &parsed, "response");
             Some(parsed)
         }
-        None if status == 204 => None,
+        None if status == 204 || head => None,
         None => {
             cx.error(
                 &rspan,
