@@ -42,9 +42,18 @@ impl Secret {
     /// optional).
     pub fn from_whsec(text: &str) -> Result<Self, SecretError> {
         let b64 = text.strip_prefix("whsec_").unwrap_or(text);
-        let key = STANDARD
-            .decode(b64)
-            .map_err(|e| SecretError(format!("not base64 after `whsec_`: {e}")))?;
+        let key = STANDARD.decode(b64).map_err(|e| {
+            // What is wrong, not where or with which byte: those are part of the secret.
+            let what = match e {
+                base64::DecodeError::InvalidByte(..) => "a character outside the alphabet",
+                base64::DecodeError::InvalidLength(_) => "a length base64 cannot have",
+                base64::DecodeError::InvalidLastSymbol { .. } => {
+                    "a last character it cannot end with"
+                }
+                base64::DecodeError::InvalidPadding => "wrong padding",
+            };
+            SecretError(format!("not base64 after `whsec_`: {what}"))
+        })?;
         Self::from_bytes(key)
     }
 
@@ -263,6 +272,12 @@ mod tests {
             Err(ParseError::NoSecret)
         );
         assert!(Secret::from_whsec("whsec_%%%").is_err());
+        // The message says what is wrong, not which byte where: those belong to the secret.
+        let e = Secret::from_whsec("whsec_MfKQ9r8G?YqrTwjUPD8ILPZIo2LaLaSw").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid webhook secret: not base64 after `whsec_`: a character outside the alphabet"
+        );
         assert!(Secret::from_whsec("whsec_").is_err());
     }
 }
