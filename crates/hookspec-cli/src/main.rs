@@ -69,23 +69,6 @@ pub(crate) struct Target {
 /// works offline (its webhook URL is a receiver on 127.0.0.1, so a resend makes real calls
 /// locally), said on stderr.
 impl Target {
-    /// What a recovery plan records as its target: the base URL (without credentials), or
-    /// `embedded emulator`, whose address changes from run to run.
-    pub(crate) fn label(&self) -> String {
-        if self._emulator.is_some() {
-            return "embedded emulator".to_owned();
-        }
-        let base = self.base_url.as_deref().unwrap_or("default base URL");
-        match hookspec::reqwest::Url::parse(base) {
-            Ok(mut url) => {
-                let _ = url.set_username("");
-                let _ = url.set_password(None);
-                url.to_string()
-            }
-            Err(_) => base.to_owned(),
-        }
-    }
-
     /// Whether this is the embedded emulator.
     pub(crate) fn is_emulator(&self) -> bool {
         self._emulator.is_some()

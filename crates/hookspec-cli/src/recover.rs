@@ -534,12 +534,13 @@ fn progress_callback(bar: Option<ProgressBar>) -> impl Fn(&Progress<'_>) + Sync 
 /// `hookspec fivecents recover …`.
 pub(crate) async fn fivecents(m: &ArgMatches) -> Result<(), Failure> {
     let target = target(m, "fivecents").await?;
+    let client: hookspec::fivecents::Client = client(&target, "fivecents")?;
     let params = RecoverParams {
         zone: m.get_one::<i64>("zone").copied().unwrap_or_default(),
         since: time_arg(m, "since"),
         until: time_arg(m, "until"),
         profile: m.get_one::<String>("profile").cloned(),
-        target: Some(target.label()),
+        target: Some(plan_target(&target, client.core())),
     };
     let json = m.get_flag("json");
     let dry_run = m.get_flag("dry-run");
@@ -553,7 +554,6 @@ pub(crate) async fn fivecents(m: &ArgMatches) -> Result<(), Failure> {
             emulator_suffix(&target)
         ),
     );
-    let client: hookspec::fivecents::Client = client(&target, "fivecents")?;
     let mut journal = FileJournal::new(&path);
     let plan = match resumed_plan(
         &mut journal,
@@ -589,6 +589,16 @@ pub(crate) async fn fivecents(m: &ArgMatches) -> Result<(), Failure> {
     report_and_outcome(&report, json, &path)
 }
 
+/// What a plan records as its target: `embedded emulator` (whose address changes from run to
+/// run), else the base URL the client uses, as the library records it.
+fn plan_target(target: &Target, client: &hookspec::runtime::ClientCore) -> String {
+    if target.is_emulator() {
+        "embedded emulator".to_owned()
+    } else {
+        hookspec_recover::target_name(client.base_url())
+    }
+}
+
 /// What a default journal name adds for a run against the embedded emulator: its journals
 /// are never taken for those of the real API (a resume against another target is refused).
 fn emulator_suffix(target: &Target) -> &'static str {
@@ -602,6 +612,7 @@ fn emulator_suffix(target: &Target) -> &'static str {
 /// `hookspec omegastream replay …`.
 pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
     let target = target(m, "omegastream").await?;
+    let client: hookspec::omegastream::Client = client(&target, "omegastream")?;
     let params = ReplayParams {
         endpoint: m.get_one::<String>("endpoint").cloned().unwrap_or_default(),
         since: time_arg(m, "since"),
@@ -612,7 +623,7 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
             .unwrap_or_default(),
         failed_only: m.get_flag("failed-only"),
         to: m.get_one::<String>("to").cloned().unwrap_or_default(),
-        target: Some(target.label()),
+        target: Some(plan_target(&target, client.core())),
     };
     let json = m.get_flag("json");
     let dry_run = m.get_flag("dry-run");
@@ -631,7 +642,6 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
             emulator_suffix(&target)
         ),
     );
-    let client: hookspec::omegastream::Client = client(&target, "omegastream")?;
     let mut journal = FileJournal::new(&path);
     let plan = match resumed_plan(
         &mut journal,

@@ -602,19 +602,21 @@ pub enum RecoverError {
     Plan(String),
 }
 
-/// What a plan records as its target: the caller's name for it, or the client's base URL
-/// without credentials.
+/// What a plan records as its target: the caller's name for it, or the client's base URL.
 pub(crate) fn target_of(given: Option<&str>, client: &hookspec::runtime::ClientCore) -> String {
-    if let Some(given) = given {
-        return given.to_owned();
-    }
-    match reqwest::Url::parse(client.base_url()) {
+    given.map_or_else(|| target_name(client.base_url()), str::to_owned)
+}
+
+/// The target a plan records for an API at `base_url`: the URL without any credentials (a
+/// journal is no place for them).
+pub fn target_name(base_url: &str) -> String {
+    match reqwest::Url::parse(base_url) {
         Ok(mut url) => {
             let _ = url.set_username("");
             let _ = url.set_password(None);
             url.to_string()
         }
-        Err(_) => client.base_url().to_owned(),
+        Err(_) => base_url.to_owned(),
     }
 }
 
