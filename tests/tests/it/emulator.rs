@@ -367,14 +367,15 @@ async fn faults_can_be_set_over_http() {
         "application/json",
         "admin errors are JSON too"
     );
-    let resp = http
-        .post(&admin)
-        .bearer_auth(emu.admin_token())
-        .body(rule)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 204);
+    // A fault rule posted with the token: the answer's status and body.
+    let set_fault = |rule: String| {
+        let request = http.post(&admin).bearer_auth(emu.admin_token()).body(rule);
+        async move {
+            let resp = request.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    assert_eq!(set_fault(rule.to_owned()).await.0, 204);
     let bad = http
         .post(&admin)
         .header(hookspec_mock::ADMIN_TOKEN_HEADER, emu.admin_token())
@@ -390,15 +391,12 @@ async fn faults_can_be_set_over_http() {
     assert_eq!(err.status().unwrap(), 418);
 
     // A route the emulator does not serve would never fire: refused, naming the routes.
-    let typo = http
-        .post(&admin)
-        .bearer_auth(emu.admin_token())
-        .body(r#"{"route": "fivecents.resend-notification", "fault": {"kind": "status", "status": 500}}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(typo.status(), 400);
-    let text = typo.text().await.unwrap();
+    let (status, text) = set_fault(
+        r#"{"route": "fivecents.resend-notification", "fault": {"kind": "status", "status": 500}}"#
+            .to_owned(),
+    )
+    .await;
+    assert_eq!(status, 400);
     assert!(
         text.contains("unknown route `fivecents.resend-notification`"),
         "{text}"
@@ -412,14 +410,7 @@ async fn faults_can_be_set_over_http() {
     ] {
         let rule =
             format!(r#"{{"route": "{route}", "fault": {{"kind": "status", "status": 418}}}}"#);
-        let set = http
-            .post(&admin)
-            .bearer_auth(emu.admin_token())
-            .body(rule)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(set.status(), 204);
+        assert_eq!(set_fault(rule).await.0, 204);
     }
     let cleared = http
         .delete(format!("{admin}?route=omegastream.list_webhook_events"))

@@ -173,6 +173,17 @@ async fn slow_headers_within_the_timeout_succeed_and_beyond_it_time_out() {
     assert_eq!(transport(&err).kind, TransportErrorKind::Timeout);
 }
 
+/// The error of one attempt (no retries) of `list_webhook_events` by the client `builder` makes.
+async fn one_attempt(builder: hookspec::ClientBuilder<omegastream::Client>) -> omegastream::Error {
+    builder
+        .build()
+        .unwrap()
+        .list_webhook_events_builder("w")
+        .max_attempts(1)
+        .await
+        .expect_err("the attempt must fail")
+}
+
 /// The client's attempt timeout holds whether hookspec built the HTTP client, from scratch or
 /// from the caller's builder, or the caller brought one (whose own settings hookspec does not
 /// rely on).
@@ -193,13 +204,7 @@ async fn the_clients_attempt_timeout_holds_on_its_own_http_client_and_on_a_calle
             _ => {}
         }
         let started = Instant::now();
-        let err = builder
-            .build()
-            .unwrap()
-            .list_webhook_events_builder("w")
-            .max_attempts(1)
-            .await
-            .unwrap_err();
+        let err = one_attempt(builder).await;
         let t = transport(&err);
         assert_eq!(t.kind, TransportErrorKind::Timeout, "own client: {own}");
         assert!(
@@ -282,17 +287,14 @@ async fn a_timeout_of_the_callers_client_is_not_called_the_attempt_timeout() {
         .timeout(Duration::from_millis(100))
         .build()
         .unwrap();
-    let err = omegastream::Client::builder()
-        .base_url(server.url())
-        .credentials("tok")
-        .http_client(http)
-        .attempt_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-        .list_webhook_events_builder("w")
-        .max_attempts(1)
-        .await
-        .unwrap_err();
+    let err = one_attempt(
+        omegastream::Client::builder()
+            .base_url(server.url())
+            .credentials("tok")
+            .http_client(http)
+            .attempt_timeout(Duration::from_secs(5)),
+    )
+    .await;
     let t = transport(&err);
     assert_eq!(t.kind, TransportErrorKind::Timeout, "{err}");
     assert!(!t.to_string().contains("attempt timeout"), "{t}");

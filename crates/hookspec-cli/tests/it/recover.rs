@@ -45,23 +45,25 @@ async fn dry_run_prints_the_plan_and_writes_nothing() {
     );
 }
 
+/// A recovery of the emulator's April 2025, `--journal` last (its path follows).
+const EMULATOR_APRIL: [&str; 9] = [
+    "fivecents",
+    "recover",
+    "--zone",
+    "1234",
+    "--since",
+    "2025-04-01T00:00:00Z",
+    "--until",
+    "2025-04-30T00:00:00Z",
+    "--journal",
+];
+
 #[tokio::test]
 async fn a_run_against_the_emulator_then_a_resume_sends_nothing_more() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.jsonl");
     let args = |cmd: &mut Command| {
-        cmd.args([
-            "fivecents",
-            "recover",
-            "--zone",
-            "1234",
-            "--since",
-            "2025-04-01T00:00:00Z",
-            "--until",
-            "2025-04-30T00:00:00Z",
-            "--journal",
-        ])
-        .arg(&journal);
+        cmd.args(EMULATOR_APRIL).arg(&journal);
     };
     let mut first = hookspec();
     args(&mut first);
@@ -98,17 +100,7 @@ async fn a_run_against_the_emulator_then_a_resume_sends_nothing_more() {
 async fn a_journal_of_the_emulator_is_refused_for_a_real_api() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.jsonl");
-    let window = [
-        "fivecents",
-        "recover",
-        "--zone",
-        "1234",
-        "--since",
-        "2025-04-01T00:00:00Z",
-        "--until",
-        "2025-04-30T00:00:00Z",
-        "--journal",
-    ];
+    let window = EMULATOR_APRIL;
     let mut first = hookspec();
     first.args(window).arg(&journal);
     run(first).await.success();
