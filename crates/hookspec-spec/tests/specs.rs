@@ -615,6 +615,20 @@ fn mistakes_that_used_to_load() {
             "no `{file_line_col}: …{text}…` in {d:#?}"
         );
     };
+    // A parameter's own example, of its type.
+    let d = diagnostics_of(
+        BROKEN_API,
+        &[(
+            "a.toml",
+            "method = \"GET\"\npath = \"/things\"\n[query.limit]\ntype = \"integer\"\nexample = \"ten\"\n\
+             [response]\ntype = \"json\"\n",
+        )],
+    );
+    has(
+        &d,
+        "a.toml:3:8",
+        "the example `ten` of parameter `limit` is not a `integer`",
+    );
     // An example's path parameters: declared ones, of their types.
     let d = diagnostics_of(
         BROKEN_API,

@@ -135,7 +135,7 @@ pub fn parse_api(sources: &ApiSources) -> Result<Api, Diagnostics> {
         }
     }
     webhooks::check_event_examples(&api, &mut diags);
-    validate::check_example_path_params(&api, &mut diags);
+    validate::check_param_examples(&api, &mut diags);
     emulation::check_emulation(&api, &st.emu_checks, &mut diags);
     // An unfilled `cargo xtask new-endpoint` skeleton: one message per TODO left.
     diags.extend(todo_markers(sources));

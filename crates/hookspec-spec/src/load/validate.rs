@@ -370,10 +370,43 @@ pub(super) fn check_error_example(api: &Api, text: &str, pos: &Pos, out: &mut Ve
     }
 }
 
+/// Whether `value`, as it travels in a path, query or header, is a value of `ty` (each item of
+/// a comma-separated list for a list; a time range's text is the runtime's to parse).
+fn param_value_fits(api: &Api, ty: &TypeRef, value: &str) -> bool {
+    match ty {
+        TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
+            value.parse::<i64>().is_ok()
+        }
+        TypeRef::Float => value.parse::<f64>().is_ok(),
+        TypeRef::Bool => matches!(value, "true" | "false"),
+        TypeRef::Enum(e) => api
+            .enum_def(e)
+            .is_some_and(|d| d.values.iter().any(|v| v.value == value)),
+        TypeRef::Array(inner) => value
+            .split(',')
+            .all(|item| param_value_fits(api, inner, item)),
+        _ => true,
+    }
+}
+
 /// The path parameters an example gives: each one the endpoint declares, with a value of its
-/// type (the rustdoc examples and the emulator's answers are built from them).
-pub(super) fn check_example_path_params(api: &Api, diags: &mut Vec<Diagnostic>) {
+/// type (the rustdoc examples and the emulator's answers are built from them); and each
+/// parameter's own `example`, of its type (the rustdoc example calls use it).
+pub(super) fn check_param_examples(api: &Api, diags: &mut Vec<Diagnostic>) {
     for ep in &api.endpoints {
+        for p in ep.path_params.iter().chain(&ep.query).chain(&ep.headers) {
+            if let Some(example) = &p.example
+                && !param_value_fits(api, &p.ty, example)
+            {
+                diags.push(Diagnostic::new(
+                    p.pos.clone(),
+                    format!(
+                        "the example `{example}` of parameter `{}` is not a `{}`",
+                        p.name, p.ty
+                    ),
+                ));
+            }
+        }
         for ex in &ep.examples {
             for (name, value) in &ex.path_params {
                 let Some(p) = ep.path_params.iter().find(|p| &p.name == name) else {
@@ -390,18 +423,7 @@ pub(super) fn check_example_path_params(api: &Api, diags: &mut Vec<Diagnostic>) 
                     ));
                     continue;
                 };
-                let fits = match &p.ty {
-                    TypeRef::Integer | TypeRef::UnixSeconds | TypeRef::UnixMillis => {
-                        value.parse::<i64>().is_ok()
-                    }
-                    TypeRef::Float => value.parse::<f64>().is_ok(),
-                    TypeRef::Bool => matches!(value.as_str(), "true" | "false"),
-                    TypeRef::Enum(e) => api
-                        .enum_def(e)
-                        .is_some_and(|d| d.values.iter().any(|v| &v.value == value)),
-                    _ => true,
-                };
-                if !fits {
+                if !param_value_fits(api, &p.ty, value) {
                     diags.push(Diagnostic::new(
                         ex.pos.clone(),
                         format!(
