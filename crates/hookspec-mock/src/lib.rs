@@ -127,6 +127,14 @@ pub enum MockError {
         /// The resource asked for.
         resource: String,
     },
+    /// A fault for a route the emulator does not serve (it would never fire).
+    #[error("unknown route `{route}` (routes: {})", routes.join(", "))]
+    UnknownRoute {
+        /// The route asked for.
+        route: String,
+        /// The routes served, `<api>.<endpoint>`.
+        routes: Vec<String>,
+    },
 }
 
 impl Shared {
@@ -505,13 +513,21 @@ impl RunningEmulator {
     }
 
     /// Injects a fault on `route` (`<api>.<endpoint>`) for the next `times` requests (`None`:
-    /// until cleared).
-    pub fn inject(&self, route: &str, fault: Fault, times: Option<u32>) {
+    /// until cleared). A route the emulator does not serve is an error: its fault would never
+    /// fire.
+    pub fn inject(&self, route: &str, fault: Fault, times: Option<u32>) -> Result<(), MockError> {
+        if !self.shared.serves(route) {
+            return Err(MockError::UnknownRoute {
+                route: route.to_owned(),
+                routes: self.shared.routes(),
+            });
+        }
         self.shared.faults.set(FaultRule {
             route: route.to_owned(),
             fault,
             times,
         });
+        Ok(())
     }
 
     /// Clears every fault.

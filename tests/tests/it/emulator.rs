@@ -259,8 +259,24 @@ async fn injected_status_then_healthy() {
     let client = omega(&emu, DEFAULT_KEY);
     let hits = |emu: &RunningEmulator| emu.requests().iter().filter(|r| r.route == ROUTE).count();
 
+    // A route it does not serve (the CLI's kebab spelling, say) is refused: it would never fire.
+    let err = emu
+        .inject(
+            "omegastream.list-webhook-events",
+            Fault::Status { status: 503 },
+            Some(1),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unknown route `omegastream.list-webhook-events`"),
+        "{err}"
+    );
+    assert!(err.to_string().contains(ROUTE), "{err}");
+
     // Without retries the one injected 503 is what the caller sees…
-    emu.inject(ROUTE, Fault::Status { status: 503 }, Some(1));
+    emu.inject(ROUTE, Fault::Status { status: 503 }, Some(1))
+        .unwrap();
     let err = client
         .list_webhook_events_builder(ENDPOINT)
         .max_attempts(1)
@@ -275,7 +291,8 @@ async fn injected_status_then_healthy() {
 
     // With the default policy (a GET is retried after a 503) the caller never sees it: the
     // emulator answers 503 once, then the list.
-    emu.inject(ROUTE, Fault::Status { status: 503 }, Some(1));
+    emu.inject(ROUTE, Fault::Status { status: 503 }, Some(1))
+        .unwrap();
     let list = client
         .list_webhook_events_builder(ENDPOINT)
         .send()
@@ -292,7 +309,8 @@ async fn injected_delay_is_observed() {
         "omegastream.get_webhook_event",
         Fault::Delay { millis: 200 },
         Some(1),
-    );
+    )
+    .unwrap();
     let started = Instant::now();
     omega(&emu, DEFAULT_KEY)
         .get_webhook_event(ENDPOINT, "63377e715790c27875f70dbd")
@@ -310,21 +328,24 @@ async fn injected_transport_faults_become_typed_errors() {
         job: JobSelector::Index(0),
     };
 
-    emu.inject("fivecents.resend_notification", Fault::DropConnection, None);
+    emu.inject("fivecents.resend_notification", Fault::DropConnection, None)
+        .unwrap();
     let err = client.resend_notification(&body).await.unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("{err:?}")
     };
     assert!(err.may_have_been_delivered(), "{t:?}");
 
-    emu.inject("fivecents.resend_notification", Fault::TruncatedBody, None);
+    emu.inject("fivecents.resend_notification", Fault::TruncatedBody, None)
+        .unwrap();
     let err = client.resend_notification(&body).await.unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(t.kind, TransportErrorKind::Io, "{t:?}");
 
-    emu.inject("fivecents.resend_notification", Fault::MalformedBody, None);
+    emu.inject("fivecents.resend_notification", Fault::MalformedBody, None)
+        .unwrap();
     let err = client.resend_notification(&body).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
 
@@ -334,7 +355,8 @@ async fn injected_transport_faults_become_typed_errors() {
             retry_after_secs: 7,
         },
         None,
-    );
+    )
+    .unwrap();
     let err = client.resend_notification(&body).await.unwrap_err();
     let api = err.as_api().unwrap();
     assert_eq!(api.status, 429);

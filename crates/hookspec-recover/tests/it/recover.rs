@@ -738,7 +738,8 @@ mod emulator {
             let (emu, hook, client) = setup().await;
             let plan = fivecents::plan(&client, &april()).await.unwrap();
             assert_eq!(plan.items.len(), 1);
-            emu.inject("fivecents.resend_notification", fault.clone(), Some(1));
+            emu.inject("fivecents.resend_notification", fault.clone(), Some(1))
+                .unwrap();
             let mut journal = hookspec_recover::MemoryJournal::default();
             let first = run(&client, plan.clone(), &mut journal, &options(1))
                 .await
@@ -778,7 +779,8 @@ mod emulator {
                 retry_after_secs: 0,
             },
             None,
-        );
+        )
+        .unwrap();
         let mut journal = hookspec_recover::MemoryJournal::default();
         let first = run(&client, plan.clone(), &mut journal, &options(1))
             .await
