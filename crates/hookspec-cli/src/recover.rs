@@ -239,7 +239,7 @@ fn journal_failure(e: JournalError) -> Failure {
 fn recover_failure(e: RecoverError) -> Failure {
     match e {
         RecoverError::Journal(j) => journal_failure(j),
-        other => Failure::Other(other.to_string()),
+        other => Failure::Other(out::with_causes(&other)),
     }
 }
 
@@ -658,16 +658,13 @@ pub(crate) async fn omegastream(m: &ArgMatches) -> Result<(), Failure> {
     if dry_run {
         return print_plan(&plan, json);
     }
-    let http = hookspec::reqwest::Client::builder()
-        .redirect(hookspec::reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .map_err(|e| Failure::Other(e.to_string()))?;
+    // A 30 s limit per delivery; `execute_until` sets that no redirect is followed.
+    let http = hookspec::reqwest::Client::builder().timeout(std::time::Duration::from_secs(30));
     let stop = stop_on_ctrl_c();
     let bar = progress_bar();
     let progress = progress_callback(bar.clone());
     let report = hookspec_recover::omegastream::execute_until(
-        &http,
+        http,
         plan,
         &mut journal,
         &options,

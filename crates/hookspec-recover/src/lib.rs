@@ -600,6 +600,9 @@ pub enum RecoverError {
     /// The plan given does not suit this function (another kind).
     #[error("{0}")]
     Plan(String),
+    /// The HTTP client could not be built from the builder given (nothing was sent).
+    #[error("cannot build the HTTP client")]
+    Http(#[source] reqwest::Error),
 }
 
 /// What a plan records as its target: the caller's name for it, or the client's base URL.

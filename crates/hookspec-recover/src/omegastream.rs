@@ -224,14 +224,13 @@ pub async fn post_one(http: &reqwest::Client, to: &str, envelope: String) -> Out
     }
 }
 
-/// POSTs the plan's envelopes to its target, recording each in `journal`.
-///
-/// `http` should follow no redirects (`reqwest::redirect::Policy::none()`, as the CLI's
-/// client): a receiver's 3xx is then its answer. With one that follows them, a redirect to
-/// where nothing listens is recorded as not sent although the receiver got the POST, and a
-/// later run sends it again ([`hookspec::webhooks::deliver`]).
+/// POSTs the plan's envelopes to its target, recording each in `journal`, with a client built
+/// from `http` (your proxies, TLS roots, timeouts) that follows no redirects: a receiver's 3xx
+/// is its answer. (A client that followed them would report a redirect to where nothing
+/// listens as "not sent", although the receiver got the POST, and a later run would send it
+/// again: [`hookspec::webhooks::deliver`].)
 pub async fn execute(
-    http: &reqwest::Client,
+    http: reqwest::ClientBuilder,
     plan: Plan,
     journal: &mut dyn Journal,
     options: &Options,
@@ -242,7 +241,7 @@ pub async fn execute(
 
 /// [`execute`], taking no new item once `stop` is raised.
 pub async fn execute_until(
-    http: &reqwest::Client,
+    http: reqwest::ClientBuilder,
     plan: Plan,
     journal: &mut dyn Journal,
     options: &Options,
@@ -255,6 +254,11 @@ pub async fn execute_until(
             plan.kind.as_str()
         )));
     };
+    let http = http
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(RecoverError::Http)?;
+    let http = &http;
     let to = params.to.as_str();
     run_plan(plan, journal, options, stop, progress, |item| async move {
         match item.detail.parse::<EventDetail>() {

@@ -2,6 +2,7 @@
 //! `failed_only` and type filters, resume, bad input.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use crate::common::{omega_server, receiver};
 use hookspec_recover::omegastream::{self, ReplayParams};
@@ -62,6 +63,11 @@ fn raw_field(body: &[u8], field: &str) -> String {
     map[field].get().to_owned()
 }
 
+/// The HTTP client the runs are given (as a builder: `execute` sets its redirect policy).
+fn http() -> hookspec::reqwest::ClientBuilder {
+    hookspec::reqwest::Client::builder()
+}
+
 #[tokio::test]
 async fn each_event_is_posted_once_per_target_with_data_byte_for_byte() {
     let server = omega_server(ENDPOINT, events()).await;
@@ -74,9 +80,8 @@ async fn each_event_is_posted_once_per_target_with_data_byte_for_byte() {
     assert_eq!(keys, ["e1", "e2", "e3"], "e4 is after the window");
     let dir = tempfile::tempdir().unwrap();
     let mut journal = FileJournal::new(dir.path().join("replay.jsonl"));
-    let http = hookspec::reqwest::Client::new();
     let report = omegastream::execute(
-        &http,
+        http(),
         plan.clone(),
         &mut journal,
         &Options::default(),
@@ -101,7 +106,7 @@ async fn each_event_is_posted_once_per_target_with_data_byte_for_byte() {
     assert!(e2["response"].is_null());
 
     // The same journal again: nothing more.
-    let again = omegastream::execute(&http, plan, &mut journal, &Options::default(), &|_| {})
+    let again = omegastream::execute(http(), plan, &mut journal, &Options::default(), &|_| {})
         .await
         .unwrap();
     assert_eq!(again.sent, 0);
@@ -113,7 +118,7 @@ async fn each_event_is_posted_once_per_target_with_data_byte_for_byte() {
         .await
         .unwrap();
     let err = omegastream::execute(
-        &http,
+        http(),
         plan2.clone(),
         &mut journal,
         &Options::default(),
@@ -127,7 +132,7 @@ async fn each_event_is_posted_once_per_target_with_data_byte_for_byte() {
     );
     assert!(other.bodies().is_empty());
     let mut journal2 = FileJournal::new(dir.path().join("replay-other.jsonl"));
-    let r2 = omegastream::execute(&http, plan2, &mut journal2, &Options::default(), &|_| {})
+    let r2 = omegastream::execute(http(), plan2, &mut journal2, &Options::default(), &|_| {})
         .await
         .unwrap();
     assert_eq!(r2.delivered, 3);
@@ -171,23 +176,22 @@ async fn a_failing_receiver_is_retried_only_with_retry_failed() {
     let plan = omegastream::plan(&server.client(), &params(target.url()), 1)
         .await
         .unwrap();
-    let http = hookspec::reqwest::Client::new();
     let mut journal = hookspec_recover::MemoryJournal::default();
     let one = Options {
         concurrency: 1,
         ..Options::default()
     };
-    let first = omegastream::execute(&http, plan.clone(), &mut journal, &one, &|_| {})
+    let first = omegastream::execute(http(), plan.clone(), &mut journal, &one, &|_| {})
         .await
         .unwrap();
     assert_eq!((first.delivered, first.failed), (2, 1));
     assert_eq!(first.hooks[&target.url()].failed, 1);
-    let plain = omegastream::execute(&http, plan.clone(), &mut journal, &one, &|_| {})
+    let plain = omegastream::execute(http(), plan.clone(), &mut journal, &one, &|_| {})
         .await
         .unwrap();
     assert_eq!(plain.sent, 0);
     let retry = omegastream::execute(
-        &http,
+        http(),
         plan,
         &mut journal,
         &Options {
@@ -257,8 +261,7 @@ async fn replays_the_emulator_events() {
     .unwrap();
     assert_eq!(plan.items.len(), 2);
     let mut journal = hookspec_recover::MemoryJournal::default();
-    let http = hookspec::reqwest::Client::new();
-    let report = omegastream::execute(&http, plan, &mut journal, &Options::default(), &|_| {})
+    let report = omegastream::execute(http(), plan, &mut journal, &Options::default(), &|_| {})
         .await
         .unwrap();
     assert_eq!(report.delivered, 2);
@@ -293,4 +296,53 @@ async fn replays_the_emulator_events() {
             raw_field(&body, "type")
         );
     }
+}
+
+/// The replay's client follows no redirects, whatever builder it is given: a receiver that
+/// answers 307 to where nothing listens got the POST, and the event is not sent again by a
+/// later run (with reqwest's default policy the connect error to the redirect's target was
+/// reported for the receiver's URL as "not sent", and the next run posted it again).
+#[tokio::test]
+async fn a_receivers_redirect_is_its_answer_and_nothing_is_sent_twice() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let hits = Arc::new(Mutex::new(0u32));
+    let app = axum::Router::new().fallback({
+        let hits = hits.clone();
+        move || {
+            *hits.lock().unwrap() += 1;
+            async move {
+                (
+                    axum::http::StatusCode::TEMPORARY_REDIRECT,
+                    [("location", format!("http://{closed}/moved"))],
+                    "",
+                )
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let to = format!("http://{}/in", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let server = omega_server(ENDPOINT, events()).await;
+    let plan = omegastream::plan(&server.client(), &params(to), 2)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = FileJournal::new(dir.path().join("replay.jsonl"));
+    for _ in 0..2 {
+        omegastream::execute(
+            http(),
+            plan.clone(),
+            &mut journal,
+            &Options::default(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(*hits.lock().unwrap(), 3, "each of the three events once");
 }
