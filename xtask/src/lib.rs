@@ -49,9 +49,7 @@ pub fn load_dir(root: &Path, dir: &str) -> Result<Api, String> {
 
 /// The fixture API ([`FIXTURE`]), loaded and validated like the APIs of `api-specs/`.
 pub fn load_fixture(root: &Path) -> Result<Api, String> {
-    let (sources, _) =
-        read_api_dir(&root.join(FIXTURE.0), &|p| rel(root, p)).map_err(|e| e.to_string())?;
-    parse_api(&sources).map_err(|d| d.to_string())
+    load_dir(root, FIXTURE.0)
 }
 
 pub fn load_apis(root: &Path) -> Result<Vec<Api>, String> {

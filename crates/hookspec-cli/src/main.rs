@@ -61,7 +61,7 @@ pub(crate) struct Target {
     pub(crate) base_url: Option<String>,
     pub(crate) key: Option<String>,
     /// The embedded emulator behind this target, if any: it serves as long as the target lives.
-    _emulator: Option<hookspec_mock::RunningEmulator>,
+    emulator: Option<hookspec_mock::RunningEmulator>,
 }
 
 /// Where a command for `api` sends its requests: `--base-url` and `--key` (or
@@ -71,7 +71,7 @@ pub(crate) struct Target {
 impl Target {
     /// Whether this is the embedded emulator.
     pub(crate) fn is_emulator(&self) -> bool {
-        self._emulator.is_some()
+        self.emulator.is_some()
     }
 }
 
@@ -86,7 +86,7 @@ pub(crate) async fn target(m: &ArgMatches, api: &str) -> Result<Target, Failure>
         return Ok(Target {
             base_url,
             key,
-            _emulator: None,
+            emulator: None,
         });
     }
     let (hook, _) = demo::receiver().await?;
@@ -102,7 +102,7 @@ pub(crate) async fn target(m: &ArgMatches, api: &str) -> Result<Target, Failure>
     Ok(Target {
         base_url: Some(emu.base_url(api)),
         key: Some(emu.key(api)),
-        _emulator: Some(emu),
+        emulator: Some(emu),
     })
 }
 

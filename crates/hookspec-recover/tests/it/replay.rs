@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::common::{omega_server, receiver};
 use hookspec_recover::omegastream::{self, ReplayParams};
-use hookspec_recover::{FileJournal, JournalError, Options, PlanError, RecoverError};
+use hookspec_recover::{
+    FileJournal, Journal, JournalError, Options, Plan, PlanError, RecoverError, Report,
+};
 use serde_json::value::RawValue;
 
 const ENDPOINT: &str = "6336cd2b5790c27875f70d96";
@@ -63,9 +65,21 @@ fn raw_field(body: &[u8], field: &str) -> String {
     map[field].get().to_owned()
 }
 
-/// The HTTP client the runs are given (as a builder: `execute` sets its redirect policy).
-fn http() -> hookspec::reqwest::ClientBuilder {
-    hookspec::reqwest::Client::builder()
+/// A replay run of `plan` with a client from a plain builder (`execute` sets its redirect
+/// policy), without progress output.
+async fn replay(
+    plan: Plan,
+    journal: &mut dyn Journal,
+    options: &Options,
+) -> Result<Report, RecoverError> {
+    omegastream::execute(
+        hookspec::reqwest::Client::builder(),
+        plan,
+        journal,
+        options,
+        &|_| {},
+    )
+    .await
 }
 
 #[tokio::test]
@@ -80,15 +94,9 @@ async fn each_event_is_posted_once_per_target_with_data_byte_for_byte() {
     assert_eq!(keys, ["e1", "e2", "e3"], "e4 is after the window");
     let dir = tempfile::tempdir().unwrap();
     let mut journal = FileJournal::new(dir.path().join("replay.jsonl"));
-    let report = omegastream::execute(
-        http(),
-        plan.clone(),
-        &mut journal,
-        &Options::default(),
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    let report = replay(plan.clone(), &mut journal, &Options::default())
+        .await
+        .unwrap();
     assert_eq!(report.delivered, 3);
     let bodies = target.bodies();
     assert_eq!(bodies.len(), 3);
@@ -106,7 +114,7 @@ async fn each_event_is_posted_once_per_target_with_data_byte_for_byte() {
     assert!(e2["response"].is_null());
 
     // The same journal again: nothing more.
-    let again = omegastream::execute(http(), plan, &mut journal, &Options::default(), &|_| {})
+    let again = replay(plan, &mut journal, &Options::default())
         .await
         .unwrap();
     assert_eq!(again.sent, 0);
@@ -117,22 +125,16 @@ async fn each_event_is_posted_once_per_target_with_data_byte_for_byte() {
     let plan2 = omegastream::plan(&client, &params(other.url()), 2)
         .await
         .unwrap();
-    let err = omegastream::execute(
-        http(),
-        plan2.clone(),
-        &mut journal,
-        &Options::default(),
-        &|_| {},
-    )
-    .await
-    .unwrap_err();
+    let err = replay(plan2.clone(), &mut journal, &Options::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, RecoverError::Journal(JournalError::OtherPlan { .. })),
         "{err}"
     );
     assert!(other.bodies().is_empty());
     let mut journal2 = FileJournal::new(dir.path().join("replay-other.jsonl"));
-    let r2 = omegastream::execute(http(), plan2, &mut journal2, &Options::default(), &|_| {})
+    let r2 = replay(plan2, &mut journal2, &Options::default())
         .await
         .unwrap();
     assert_eq!(r2.delivered, 3);
@@ -181,24 +183,18 @@ async fn a_failing_receiver_is_retried_only_with_retry_failed() {
         concurrency: 1,
         ..Options::default()
     };
-    let first = omegastream::execute(http(), plan.clone(), &mut journal, &one, &|_| {})
-        .await
-        .unwrap();
+    let first = replay(plan.clone(), &mut journal, &one).await.unwrap();
     assert_eq!((first.delivered, first.failed), (2, 1));
     assert_eq!(first.hooks[&target.url()].failed, 1);
-    let plain = omegastream::execute(http(), plan.clone(), &mut journal, &one, &|_| {})
-        .await
-        .unwrap();
+    let plain = replay(plan.clone(), &mut journal, &one).await.unwrap();
     assert_eq!(plain.sent, 0);
-    let retry = omegastream::execute(
-        http(),
+    let retry = replay(
         plan,
         &mut journal,
         &Options {
             retry_failed: true,
             ..one
         },
-        &|_| {},
     )
     .await
     .unwrap();
@@ -261,7 +257,7 @@ async fn replays_the_emulator_events() {
     .unwrap();
     assert_eq!(plan.items.len(), 2);
     let mut journal = hookspec_recover::MemoryJournal::default();
-    let report = omegastream::execute(http(), plan, &mut journal, &Options::default(), &|_| {})
+    let report = replay(plan, &mut journal, &Options::default())
         .await
         .unwrap();
     assert_eq!(report.delivered, 2);
@@ -334,15 +330,9 @@ async fn a_receivers_redirect_is_its_answer_and_nothing_is_sent_twice() {
     let dir = tempfile::tempdir().unwrap();
     let mut journal = FileJournal::new(dir.path().join("replay.jsonl"));
     for _ in 0..2 {
-        omegastream::execute(
-            http(),
-            plan.clone(),
-            &mut journal,
-            &Options::default(),
-            &|_| {},
-        )
-        .await
-        .unwrap();
+        replay(plan.clone(), &mut journal, &Options::default())
+            .await
+            .unwrap();
     }
     assert_eq!(*hits.lock().unwrap(), 3, "each of the three events once");
 }
